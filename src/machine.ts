@@ -1,0 +1,346 @@
+/**
+ * The host side of a run: builds the arena from a scenario, starts one worker_thread per simulated
+ * CPU, watches them (sampler, progress), stops them, and collects what happened.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Arena } from './shm/arena.ts';
+import { H, M, R, T } from './shm/layout.ts';
+import type { Scenario } from './workload/scenario.ts';
+import { compileTask, OP_WORDS } from './workload/program.ts';
+import { parseDuration } from './workload/duration.ts';
+import { PRIO_TO_WEIGHT, SCHED, TASK } from './sched/constants.ts';
+import { kernelPrio } from './sched/core.ts';
+import { designByName, designIndex } from './proxy/index.ts';
+import { RingReader, mergeByTime, type TraceEvent } from './trace/ring.ts';
+import { checkGlobal, countI10 } from './check/global.ts';
+import { lockName } from './sync/lockdep.ts';
+import type { CpuWorkerData } from '../workers/cpu.ts';
+
+export interface MachineOptions {
+  scenario: Scenario;
+  strategy: string;
+  cpus?: number;
+  durationNs: number;
+  seed: number;
+  bugs?: number[];
+  chaos?: { p: number; maxNs: number; windows: string[] | null } | null;
+  tickNs?: number;
+  /** keep every event (for --trace); otherwise only the last ring's worth */
+  keepEvents?: boolean;
+  ringSize?: number;
+  /** stop-the-world sampler period (ms); 0 = off */
+  samplerMs?: number;
+  /** called about every 100 ms with the elapsed fraction */
+  onProgress?: (fraction: number) => void;
+  /** a signal to stop early (Ctrl-C) */
+  abortSignal?: AbortSignal;
+}
+
+export interface Finding {
+  kind: 'violation' | 'warn' | 'crash' | 'softlockup';
+  id: string;
+  msg: string;
+  cpu: number;
+  tasks: number[];
+  time: number;
+  held?: string[];
+  otherHeld?: string[];
+  stack?: string;
+}
+
+export interface RunResult {
+  arena: Arena;
+  names: string[];
+  nrCpus: number;
+  strategy: string;
+  scenario: Scenario;
+  seed: number;
+  bugs: number[];
+  durationNs: number;
+  elapsedNs: number;
+  events: TraceEvent[];
+  eventsLost: number;
+  findings: Finding[];
+  i10: number;
+  samples: number;
+  interrupted: boolean;
+  chaos: { fired: Record<string, number>; passed: Record<string, number> } | null;
+}
+
+const REGISTER = pathToFileURL(fileURLToPath(new URL('../workers/register-tsx.mjs', import.meta.url))).href;
+const WORKER = new URL('../workers/cpu.ts', import.meta.url);
+
+function workerExecArgv(): string[] {
+  const argv = [...process.execArgv];
+  if (!argv.some((x) => x.includes('register-tsx'))) argv.push('--import', REGISTER);
+  return argv;
+}
+
+export function taskNames(s: Scenario, nrCpus: number): string[] {
+  const names: string[] = [];
+  for (let c = 0; c < nrCpus; c++) names.push(`swapper/${c}`);
+  for (const t of s.tasks) names.push(t.name);
+  return names;
+}
+
+/** Build and initialise the arena (host side). Exported for unit tests that drive the kernel directly. */
+export function buildArena(o: MachineOptions): { arena: Arena; names: string[] } {
+  const s = o.scenario;
+  const nrCpus = o.cpus ?? s.cpus;
+  const names = taskNames(s, nrCpus);
+  const idOf = (n: string): number => names.indexOf(n, nrCpus);
+  const progs = s.tasks.map((_, k) => compileTask(s, k, idOf));
+  const progLen = Math.max(OP_WORDS, ...progs.map((p) => p.length));
+  const design = designByName(o.strategy);
+  if (!design) throw new Error(`unknown strategy ${o.strategy}`);
+  const a = Arena.create({
+    nr_cpus: nrCpus, nr_tasks: nrCpus + s.tasks.length, nr_mutexes: Math.max(1, s.mutexes.length),
+    prog_len: progLen, ring_size: o.ringSize ?? (1 << 16),
+  });
+  const i32 = a.i32;
+  a.setHdr('strategy', designIndex(o.strategy));
+  a.setHdr('bugs', (o.bugs ?? []).reduce((m, b) => m | (1 << b), 0));
+  a.setHdr('seed', o.seed | 0);
+  a.setHdr('delayed_ppm', Math.round((s.delayed_dequeue ?? 0) * 1e6));
+  a.setHdr('chaos_ppm', Math.round((o.chaos?.p ?? 0) * 1e6));
+  a.setHdr('chaos_max_ns', o.chaos?.maxNs ?? 0);
+  a.setHdr('tick_ns', o.tickNs ?? 1_000_000);
+  a.setHdr('park', 2); // held until every CPU is ready
+  for (let p = 0; p < a.nrTasks; p++) {
+    const b = a.t(p);
+    i32[b + T.list_cpu] = -1;
+    i32[b + T.exec_cpu] = -1;
+    i32[b + T.timer_cpu] = -1;
+  }
+  for (let c = 0; c < nrCpus; c++) {
+    const b = a.t(c);
+    i32[b + T.__state] = TASK.RUNNING;
+    i32[b + T.on_cpu] = 1;
+    i32[b + T.cpu] = c;
+    i32[b + T.wake_cpu] = c;
+    i32[b + T.cpus_mask] = 1 << c;
+    i32[b + T.nr_cpus_allowed] = 1;
+    i32[b + T.policy] = SCHED.IDLE_TASK;
+    i32[b + T.prio] = 140;
+    i32[b + T.weight] = 3;
+    i32[b + T.is_idle] = 1;
+    i32[b + T.pid] = 0;
+    const r = a.rq(c);
+    i32[r + R.cpu] = c;
+    i32[r + R.curr] = c;
+    i32[r + R.donor] = c;
+    i32[r + R.idle] = c;
+    i32[r + R.spinning_on] = -1;
+    i32[r + R.cur_task] = -1;
+  }
+  const all = (1 << nrCpus) - 1;
+  s.tasks.forEach((ts, k) => {
+    const p = nrCpus + k;
+    const b = a.t(p);
+    const mask = ts.affinity ? ts.affinity.reduce((m, c) => m | (1 << c), 0) : all;
+    let cpu = ts.cpu ?? (ts.affinity ? ts.affinity[0] : k % nrCpus);
+    if (!(mask & (1 << cpu))) cpu = Math.log2(mask & -mask);
+    const policy = ts.policy === 'fifo' ? SCHED.FIFO : SCHED.NORMAL;
+    i32[b + T.__state] = TASK.UNINTERRUPTIBLE; // a new task sleeps until its start timer wakes it
+    i32[b + T.cpu] = cpu;
+    i32[b + T.wake_cpu] = cpu;
+    i32[b + T.cpus_mask] = mask;
+    let n = 0; for (let m = mask; m; m &= m - 1) n++;
+    i32[b + T.nr_cpus_allowed] = n;
+    i32[b + T.policy] = policy;
+    i32[b + T.prio] = kernelPrio(policy, ts.prio ?? 0, ts.nice ?? 0);
+    i32[b + T.weight] = PRIO_TO_WEIGHT[(ts.nice ?? 0) + 20];
+    i32[b + T.pid] = 100 + k;
+    i32[b + T.timer_cpu] = cpu;
+    a.f64[a.td(p) + T.timer_expires] = ts.start ? parseDuration(ts.start) : 0;
+    a.f64[a.td(p) + T.start_at] = ts.start ? parseDuration(ts.start) : 0;
+    i32[b + T.timer_armed] = 1;
+    const prog = progs[k];
+    for (let w = 0; w < prog.length; w++) i32[a.prog(p) + w] = prog[w];
+  });
+  for (let m = 0; m < a.nrMutexes; m++) i32[a.m(m) + M.holder] = -1;
+  return { arena: a, names };
+}
+
+/** Run a scenario on real CPU workers. */
+export async function runMachine(o: MachineOptions): Promise<RunResult> {
+  const { arena: a, names } = buildArena(o);
+  const nrCpus = a.nrCpus;
+  const design = designByName(o.strategy)!;
+  const findings: Finding[] = [];
+  const events: TraceEvent[] = [];
+  const reader = new RingReader(a);
+  const chaosFired: Record<string, number> = {};
+  const chaosPassed: Record<string, number> = {};
+  const lname = (l: number): string => lockName(l, (t) => names[t] ?? `task[${t}]`);
+  let samples = 0;
+  let i10 = 0;
+  let interrupted = false;
+
+  const workers: Worker[] = [];
+  const done = new Set<number>();
+  let ready = 0;
+  let resolveReady!: () => void;
+  let rejectAll!: (e: Error) => void;
+  const readyP = new Promise<void>((res, rej) => { resolveReady = res; rejectAll = rej; });
+  let resolveDone!: () => void;
+  const doneP = new Promise<void>((res) => { resolveDone = res; });
+
+  for (let cpu = 0; cpu < nrCpus; cpu++) {
+    const data: CpuWorkerData = { sab: a.sab, cpu, design: o.strategy, names, chaos: o.chaos ?? null };
+    const w = new Worker(WORKER, { workerData: data, execArgv: workerExecArgv(), name: `cpu${cpu}` });
+    workers.push(w);
+    w.on('message', (m: Record<string, unknown>) => {
+      switch (m.type) {
+        case 'ready':
+          if (++ready === nrCpus) resolveReady();
+          break;
+        case 'warn':
+        case 'violation':
+          findings.push({ kind: m.type, id: String(m.id), msg: String(m.msg), cpu: Number(m.cpu), tasks: (m.tasks as number[]) ?? [], time: Number(m.time), held: ((m.held as number[]) ?? []).map(lname) });
+          break;
+        case 'crash': {
+          const ld = m.lockdep as { kind: string; held: number[]; other: number[] | null } | null;
+          findings.push({
+            kind: 'crash', id: ld ? `I14:${ld.kind}` : 'crash', msg: String(m.msg), cpu: Number(m.cpu),
+            tasks: [Number(m.task)].filter((t) => t >= 0), time: a.now(),
+            held: ((ld?.held ?? (m.held as number[])) ?? []).map(lname), otherHeld: ld?.other?.map(lname), stack: String(m.stack),
+          });
+          Atomics.store(a.i32, a.hdrIndex('abort'), Number(m.cpu) + 1);
+          break;
+        }
+        case 'done': {
+          const ch = m.chaos as { fired: [string, number][]; passed: [string, number][] } | null;
+          if (ch) {
+            for (const [k, v] of ch.fired) chaosFired[k] = (chaosFired[k] ?? 0) + v;
+            for (const [k, v] of ch.passed) chaosPassed[k] = (chaosPassed[k] ?? 0) + v;
+          }
+          done.add(cpu);
+          if (done.size === nrCpus) resolveDone();
+          break;
+        }
+      }
+    });
+    w.on('error', (e) => {
+      findings.push({ kind: 'crash', id: 'crash', msg: `CPU${cpu} worker error: ${e.message}`, cpu, tasks: [], time: 0, stack: e.stack });
+      Atomics.store(a.i32, a.hdrIndex('abort'), cpu + 1);
+      rejectAll(e);
+    });
+    w.on('exit', () => {
+      if (!done.has(cpu)) { done.add(cpu); if (done.size === nrCpus) resolveDone(); }
+    });
+  }
+
+  const terminateAll = async (): Promise<void> => { await Promise.all(workers.map((w) => w.terminate())); };
+  try {
+    await readyP;
+  } catch {
+    await terminateAll();
+    return finish();
+  }
+
+  a.t0 = Number(process.hrtime.bigint());
+  Atomics.store(a.i32, a.hdrIndex('park'), 0);
+  Atomics.notify(a.i32, a.hdrIndex('park'));
+
+  const startWall = Date.now();
+  const samplerMs = o.samplerMs ?? 50;
+  let lastSample = Date.now();
+  const onAbort = (): void => { interrupted = true; };
+  o.abortSignal?.addEventListener('abort', onAbort);
+
+  while (done.size < nrCpus) {
+    await new Promise((r) => setTimeout(r, 10));
+    if (o.keepEvents) reader.drain(events);
+    const elapsed = a.now();
+    o.onProgress?.(Math.min(1, elapsed / o.durationNs));
+    if (Atomics.load(a.i32, a.hdrIndex('abort')) !== 0) break;
+    if (elapsed >= o.durationNs || interrupted) break;
+    if (samplerMs > 0 && Date.now() - lastSample >= samplerMs) {
+      lastSample = Date.now();
+      const r = stopTheWorld(a, names, design.proxy, findings, lname);
+      samples++;
+      if (r === 'violation' || r === 'stuck') break;
+      if (r > 0) i10 += r;
+    }
+  }
+  o.abortSignal?.removeEventListener('abort', onAbort);
+
+  Atomics.store(a.i32, a.hdrIndex('stop'), 1);
+  for (let c = 0; c < nrCpus; c++) { Atomics.add(a.i32, a.rq(c) + R.ipi, 1); Atomics.notify(a.i32, a.rq(c) + R.ipi); }
+  Atomics.notify(a.i32, a.hdrIndex('park'));
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000));
+  if ((await Promise.race([doneP.then(() => 'ok' as const), timeout])) === 'timeout') {
+    // a CPU does not come back: report what it spins on, then kill every thread
+    softLockupReport(a, findings, lname, done);
+    Atomics.store(a.i32, a.hdrIndex('abort'), 255);
+  }
+  await terminateAll();
+  void startWall;
+  return finish();
+
+  function finish(): RunResult {
+    reader.drain(events);
+    return {
+      arena: a, names, nrCpus, strategy: o.strategy, scenario: o.scenario, seed: o.seed, bugs: o.bugs ?? [],
+      durationNs: o.durationNs, elapsedNs: a.t0 ? a.now() : 0,
+      events: mergeByTime(events), eventsLost: reader.lost, findings, i10, samples, interrupted,
+      chaos: o.chaos ? { fired: chaosFired, passed: chaosPassed } : null,
+    };
+  }
+}
+
+/** Park every CPU at a safe point, check the whole arena, resume. */
+function stopTheWorld(a: Arena, names: string[], proxy: boolean, findings: Finding[], lname: (l: number) => string): 'violation' | 'stuck' | number {
+  const i32 = a.i32;
+  const park = a.hdrIndex('park');
+  const parked = a.hdrIndex('parked');
+  const running = Atomics.load(i32, a.hdrIndex('running'));
+  Atomics.store(i32, park, 1);
+  for (let c = 0; c < a.nrCpus; c++) { Atomics.add(i32, a.rq(c) + R.ipi, 1); Atomics.notify(i32, a.rq(c) + R.ipi); }
+  const deadline = Date.now() + 2000;
+  while (Atomics.load(i32, parked) < running) {
+    if (Atomics.load(i32, a.hdrIndex('abort')) !== 0 || Atomics.load(i32, a.hdrIndex('stop')) !== 0) break;
+    if (Date.now() > deadline) {
+      softLockupReport(a, findings, lname, new Set());
+      Atomics.store(i32, park, 0);
+      Atomics.notify(i32, park);
+      Atomics.store(i32, a.hdrIndex('abort'), 255);
+      return 'stuck';
+    }
+    Atomics.wait(i32, parked, Atomics.load(i32, parked), 1);
+  }
+  let ret: 'violation' | number = 0;
+  if (Atomics.load(i32, parked) >= running) {
+    const v = checkGlobal(a, { proxy, names });
+    if (v) {
+      findings.push({ kind: 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() });
+      Atomics.add(i32, a.hdrIndex('nr_violations'), 1);
+      Atomics.store(i32, a.hdrIndex('abort'), 255);
+      ret = 'violation';
+    } else {
+      ret = countI10(a).length;
+    }
+  }
+  Atomics.store(i32, park, 0);
+  Atomics.notify(i32, park);
+  return ret;
+}
+
+/** Soft lockup: name each CPU that does not come back and the lock it spins on. */
+function softLockupReport(a: Arena, findings: Finding[], lname: (l: number) => string, done: Set<number>): void {
+  for (let c = 0; c < a.nrCpus; c++) {
+    if (done.has(c)) continue;
+    const spin = Atomics.load(a.i32, a.rq(c) + R.spinning_on);
+    const depth = Math.min(a.i32[a.rq(c) + R.held_depth], 8);
+    const held: string[] = [];
+    for (let k = 0; k < depth; k++) held.push(lname(a.i32[a.rq(c) + R.held + k]));
+    findings.push({
+      kind: 'softlockup', id: 'L5', cpu: c, tasks: [a.i32[a.rq(c) + R.cur_task]].filter((t) => t >= 0), time: a.now(), held,
+      msg: `soft lockup: CPU${c} stuck${spin >= 0 ? ` spinning on ${lname(spin)}` : ''}${held.length ? ` holding ${held.join(', ')}` : ''}`,
+    });
+  }
+}
+
+export { H };

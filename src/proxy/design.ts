@@ -1,0 +1,39 @@
+/**
+ * One interface for every return-migration design. The scheduler core calls these hooks and knows
+ * nothing else about the designs; each design is one file.
+ */
+import type { Cpu } from '../sched/cpu.ts';
+
+export interface ProxyDesign {
+  /** strategy name on the command line */
+  readonly name: string;
+  /** one line for `list` */
+  readonly summary: string;
+  /** sched_proxy_exec: mutex waiters stay queued as donors */
+  readonly proxy: boolean;
+  /** is_special_task_state() includes TASK_WAKING (Peter's sketch) */
+  readonly wakingIsSpecial: boolean;
+  /** known bugs (BUGn numbers) that apply to this design */
+  readonly bugs: readonly number[];
+  /**
+   * find_proxy_task(rq, donor) with rq->lock held (may drop and retake it).
+   * Returns the task to run, -1 (NULL: pick again) or rq->idle.
+   */
+  findProxyTask(c: Cpu, donor: number): number;
+  /** try_to_wake_up() T0 (p == current), before the state match */
+  ttwuCurrent?(c: Cpu, p: number): void;
+  /** T2 failed: return true to go on anyway (design b's "runnable but waking") */
+  ttwuRunnableButWaking?(c: Cpu, p: number): boolean;
+  /** inside ttwu_runnable (held{pi, rq}): return true to refuse and fall through to a full wakeup */
+  ttwuRunnableBlocked?(c: Cpu, cpu: number, p: number): boolean;
+}
+
+/** A design that never proxies: sched_proxy_exec=0 (the baseline). */
+export const none: ProxyDesign = {
+  name: 'none',
+  summary: 'proxy execution off (sched_proxy_exec=0): mutex waiters sleep, unlock clears blocked_on',
+  proxy: false,
+  wakingIsSpecial: false,
+  bugs: [12, 18],
+  findProxyTask(): number { throw new Error('find_proxy_task with proxy execution off'); },
+};

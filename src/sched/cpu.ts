@@ -1,0 +1,132 @@
+/**
+ * Per-CPU kernel context: what `this_rq()`, `current` and `smp_processor_id()` give the kernel.
+ * One instance lives in each CPU worker (and one "host" instance for setup and the sampler).
+ * Kernel functions take it as their first argument.
+ */
+import type { Arena } from '../shm/arena.ts';
+import { H, R, T, EVENT } from '../shm/layout.ts';
+import { Locks, MachineAbort } from '../sync/spinlock.ts';
+import { prng } from '../sync/gate.ts';
+import { EV } from '../trace/events.ts';
+import type { ProxyDesign } from '../proxy/design.ts';
+
+/** A broken invariant: stops the machine (BUG_ON / checker). */
+export class Violation extends Error {
+  constructor(readonly id: string, msg: string, readonly tasks: number[]) { super(`${id}: ${msg}`); }
+}
+
+export interface CpuMessage {
+  type: 'warn' | 'violation' | 'log';
+  cpu: number;
+  id?: string;
+  msg: string;
+  tasks?: number[];
+  held?: number[];
+  time: number;
+}
+
+export class Cpu {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  readonly locks: Locks;
+  readonly rqI: number;
+  readonly rqD: number;
+  readonly ringMask: number;
+  readonly rnd: () => number;
+  /** wake_q of the code currently running on this CPU (DEFINE_WAKE_Q on the stack) */
+  readonly warned = new Set<string>();
+  private ringHead = 0;
+  names: string[] = [];
+
+  constructor(
+    readonly a: Arena,
+    readonly cpu: number,
+    readonly design: ProxyDesign,
+    readonly bugs: number,
+    readonly post: (m: CpuMessage) => void,
+  ) {
+    this.i32 = a.i32;
+    this.f64 = a.f64;
+    this.locks = new Locks(a, cpu);
+    this.rqI = cpu >= 0 ? a.rq(cpu) : -1;
+    this.rqD = cpu >= 0 ? a.rqd(cpu) : -1;
+    this.ringMask = a.g.ring_size - 1;
+    this.rnd = prng((a.hdr('seed') ^ Math.imul(cpu + 1, 0x9e3779b1)) >>> 0);
+    this.locks.taskName = (t) => this.name(t);
+  }
+
+  /** sched_proxy_exec() */
+  get proxy(): boolean { return this.design.proxy; }
+  bug(n: number): boolean { return (this.bugs & (1 << n)) !== 0; }
+
+  name(t: number): string { return this.names[t] ?? `task[${t}]`; }
+
+  // ---- task field access ----
+  tg(p: number, off: number): number { return this.i32[this.a.t(p) + off]; }
+  ts(p: number, off: number, v: number): void { this.i32[this.a.t(p) + off] = v; }
+  /** READ_ONCE: a deliberate lockless read */
+  tr(p: number, off: number): number { return Atomics.load(this.i32, this.a.t(p) + off); }
+  /** WRITE_ONCE / smp_store_release */
+  tw(p: number, off: number, v: number): void { Atomics.store(this.i32, this.a.t(p) + off, v); }
+  tgd(p: number, off: number): number { return this.f64[this.a.td(p) + off]; }
+  tsd(p: number, off: number, v: number): void { this.f64[this.a.td(p) + off] = v; }
+  tinc(p: number, off: number): void { Atomics.add(this.i32, this.a.t(p) + off, 1); }
+
+  // ---- rq field access (any CPU's rq) ----
+  rg(c: number, off: number): number { return this.i32[this.a.rq(c) + off]; }
+  rs(c: number, off: number, v: number): void { this.i32[this.a.rq(c) + off] = v; }
+  rr(c: number, off: number): number { return Atomics.load(this.i32, this.a.rq(c) + off); }
+  rgd(c: number, off: number): number { return this.f64[this.a.rqd(c) + off]; }
+  rsd(c: number, off: number, v: number): void { this.f64[this.a.rqd(c) + off] = v; }
+  /** bump one of this CPU's own statistics */
+  stat(off: number, by = 1): void { this.i32[this.rqI + off] += by; }
+
+  now(): number { return this.a.now(); }
+
+  /** Record an event in this CPU's ring (the trace and the failure artifact read it). */
+  emit(type: number, task: number, a = 0, b = 0, c = 0): void {
+    if (this.cpu < 0) return;
+    const slot = this.ringHead & this.ringMask;
+    const base = this.a.ring(this.cpu) + slot * EVENT.i32Stride;
+    const i32 = this.i32;
+    i32[base] = type; i32[base + 1] = task; i32[base + 2] = a; i32[base + 3] = b; i32[base + 4] = c;
+    this.f64[this.a.ringD(this.cpu) + slot] = this.now();
+    this.ringHead++;
+    Atomics.store(i32, this.rqI + R.ring_head, this.ringHead);
+  }
+
+  /** WARN_ON_ONCE: record, count, keep running. */
+  warn(id: string, msg: string, task = -1): void {
+    Atomics.add(this.i32, this.a.hdrIndex('nr_warns'), 1);
+    this.emit(EV.WARN, task, 0);
+    if (this.warned.has(id)) return;
+    this.warned.add(id);
+    this.post({ type: 'warn', cpu: this.cpu, id, msg, tasks: task >= 0 ? [task] : [], time: this.now() });
+  }
+
+  /** A checker found a broken invariant (or BUG_ON): stop every CPU and report. Never returns. */
+  violation(id: string, msg: string, tasks: number[]): never {
+    const first = Atomics.add(this.i32, this.a.hdrIndex('nr_violations'), 1) === 0;
+    this.emit(EV.VIOLATION, tasks[0] ?? -1, 0);
+    if (first) {
+      this.post({ type: 'violation', cpu: this.cpu, id, msg, tasks, held: [...this.locks.held], time: this.now() });
+      Atomics.compareExchange(this.i32, this.a.hdrIndex('abort'), 0, this.cpu + 1);
+    }
+    throw new Violation(id, msg, tasks);
+  }
+
+  aborted(): boolean { return Atomics.load(this.i32, this.a.r.headerI + H.abort) !== 0; }
+
+  /** cpu_relax() in a spin-wait loop: yields the host core now and then, and unwinds on abort. */
+  relax(iter: number): void {
+    if ((iter & 63) === 63) {
+      Atomics.wait(this.i32, this.a.r.headerI + H.magic, 0, 0.02);
+      if (this.aborted()) throw new MachineAbort();
+    }
+  }
+
+  /** the task this CPU executes (rq->curr) */
+  get current(): number { return this.i32[this.rqI + R.curr]; }
+  get idle(): number { return this.i32[this.rqI + R.idle]; }
+  isIdleTask(p: number): boolean { return this.tg(p, T.is_idle) === 1; }
+}

@@ -1,0 +1,60 @@
+/**
+ * One simulated CPU: attach the arena, verify the layout hash, run the CPU loop, report.
+ * Nothing else lives here.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Arena } from '../src/shm/arena.ts';
+import { Cpu, Violation, type CpuMessage } from '../src/sched/cpu.ts';
+import { CpuLoop } from '../src/exec/cpu-loop.ts';
+import { designByName } from '../src/proxy/index.ts';
+import { Chaos, setGateHook } from '../src/sync/gate.ts';
+import { MachineAbort } from '../src/sync/spinlock.ts';
+import { LockdepError } from '../src/sync/lockdep.ts';
+import { R } from '../src/shm/layout.ts';
+
+export interface CpuWorkerData {
+  sab: SharedArrayBuffer;
+  cpu: number;
+  design: string;
+  names: string[];
+  chaos: { p: number; maxNs: number; windows: string[] | null } | null;
+}
+
+const d = workerData as CpuWorkerData;
+const port = parentPort!;
+const post = (m: CpuMessage | Record<string, unknown>): void => port.postMessage(m);
+
+let c: Cpu | null = null;
+let chaos: Chaos | null = null;
+try {
+  const a = Arena.attach(d.sab);
+  const design = designByName(d.design);
+  if (!design) throw new Error(`unknown design ${d.design}`);
+  c = new Cpu(a, d.cpu, design, a.hdr('bugs'), post as (m: CpuMessage) => void);
+  c.names = d.names;
+  if (d.chaos) {
+    chaos = new Chaos((a.hdr('seed') ^ Math.imul(d.cpu + 7, 0x85ebca6b)) >>> 0, d.chaos.p, d.chaos.maxNs, d.chaos.windows);
+    setGateHook(chaos.hook);
+  }
+  const loop = new CpuLoop(c);
+  post({ type: 'ready', cpu: d.cpu });
+  // wait for the host's start signal
+  const running = a.hdrIndex('running');
+  Atomics.add(a.i32, running, 1);
+  while (Atomics.load(a.i32, a.hdrIndex('park')) === 2) Atomics.wait(a.i32, a.hdrIndex('park'), 2, 50);
+  try { loop.run(); } finally { Atomics.sub(a.i32, running, 1); }
+  post({ type: 'done', cpu: d.cpu, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null });
+} catch (e) {
+  const err = e as Error;
+  if (e instanceof MachineAbort || e instanceof Violation) {
+    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null });
+  } else {
+    const held = c ? c.locks.held.map((l) => l) : [];
+    post({
+      type: 'crash', cpu: d.cpu, msg: err?.message ?? String(e), stack: err?.stack ?? '',
+      lockdep: e instanceof LockdepError ? { kind: e.kind, held: e.held, other: e.otherHeld } : null,
+      held, task: c ? c.rg(d.cpu, R.cur_task) : -1,
+    });
+    if (c) Atomics.compareExchange(c.i32, c.a.hdrIndex('abort'), 0, d.cpu + 1);
+  }
+}
