@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Arena } from '../src/shm/arena.ts';
 import { Cpu, Violation, type CpuMessage } from '../src/sched/cpu.ts';
 import { CpuLoop } from '../src/exec/cpu-loop.ts';
+import { warmUp } from '../src/exec/warmup.ts';
 import { designByName } from '../src/proxy/index.ts';
 import { Chaos, setGateHook } from '../src/sync/gate.ts';
 import { MachineAbort } from '../src/sync/spinlock.ts';
@@ -37,6 +38,7 @@ try {
     setGateHook(chaos.hook);
   }
   const loop = new CpuLoop(c);
+  warmUp(d.design, 40);
   post({ type: 'ready', cpu: d.cpu });
   // wait for the host's start signal
   const running = a.hdrIndex('running');

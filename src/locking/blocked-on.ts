@@ -17,7 +17,6 @@ export function taskIsBlocked(c: Cpu, p: number): boolean {
 }
 
 function assertBlockedLock(c: Cpu, p: number, where: string): void {
-  if (c.bug(13)) return; // BUG13: the unlocked write goes unnoticed by the helper itself
   if (!c.locks.isHeld(Locks.blocked(p))) {
     c.violation('I17', `${where}: ${c.name(p)}->blocked_on written without ${c.name(p)}->blocked_lock`, [p]);
   }

@@ -113,7 +113,9 @@ export function proxyForceReturn(c: Cpu, cpu: number, p: number): void {
     const dest = selectTaskRq(c, p, c.tr(p, T.wake_cpu));
     setTaskCpu(c, p, dest);
     target = dest;
-    clearTaskBlockedOn(c, p, -1);
+    // BUG13: the pre-56f4b24267a6 style direct write, without p->blocked_lock
+    if (c.bug(13)) __clearTaskBlockedOn(c, p, -1);
+    else clearTaskBlockedOn(c, p, -1);
     c.stat(R.force_returns);
     c.emit(EV.PROXY_FORCE_RETURN, p, trq, dest);
   }

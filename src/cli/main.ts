@@ -1,0 +1,52 @@
+/**
+ * proxysim command line. Exit codes: 0 clean, 1 a check failed, 2 bad flags, 65 bad scenario,
+ * 70 infrastructure failure, 130 interrupted.
+ */
+import { parseArgs, usage, type Command, type ArgsContext } from './args.ts';
+import { EXIT, exitCodeOf, CliError } from './errors.ts';
+import { DESIGNS } from '../proxy/index.ts';
+import { KNOWN_BUGS } from '../proxy/bugs.ts';
+import { cmdRun } from './run.ts';
+import { cmdList } from './list.ts';
+
+export const ctx: ArgsContext = {
+  allowedStrategies: DESIGNS.map((d) => d.name),
+  allowedBugs: KNOWN_BUGS.map((b) => `BUG${b.n}`),
+};
+
+async function main(argv: string[]): Promise<number> {
+  let cmd: Command;
+  try {
+    cmd = parseArgs(argv, ctx);
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`proxysim: ${e.message}\n`);
+      if (exitCodeOf(e) === EXIT.USAGE) process.stderr.write(`Try 'npm start -- ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help'.\n`);
+      return exitCodeOf(e);
+    }
+    throw e;
+  }
+  switch (cmd.command) {
+    case 'help':
+      process.stdout.write(usage(cmd.topic, ctx) + '\n');
+      return cmd.implicit ? EXIT.USAGE : EXIT.OK;
+    case 'list':
+      return cmdList(cmd.options);
+    case 'run':
+      return cmdRun(cmd.options);
+  }
+  return EXIT.USAGE;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof CliError) {
+      process.stderr.write(`proxysim: ${e.message}\n`);
+      process.exitCode = exitCodeOf(e);
+      return;
+    }
+    process.stderr.write(`proxysim: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = EXIT.INFRA;
+  },
+);

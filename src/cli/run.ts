@@ -1,0 +1,63 @@
+/** `proxysim run`: one scenario under one strategy on real CPU workers. */
+import { resolveScenario } from '../workload/validate.ts';
+import { parseDuration, formatDuration } from '../workload/duration.ts';
+import { runMachine, type RunResult } from '../machine.ts';
+import { summarize, renderSummary } from '../report/summary.ts';
+import { ftraceText } from '../trace/ftrace.ts';
+import { writeFileAtomic } from '../report/files.ts';
+import { T } from '../shm/layout.ts';
+import { EXIT } from './errors.ts';
+import type { RunOptions } from './args.ts';
+import { Progress } from './progress.ts';
+
+export function traceContext(r: RunResult) {
+  const a = r.arena;
+  return {
+    names: r.names, nrCpus: r.nrCpus,
+    pidOf: (t: number) => (t >= 0 && t < a.nrTasks ? a.i32[a.t(t) + T.pid] : -1),
+    prioOf: (t: number) => (t >= 0 && t < a.nrTasks ? a.i32[a.t(t) + T.prio] : -1),
+    mutexName: (m: number) => r.scenario.mutexes[m] ?? `m${m}`,
+  };
+}
+
+export function exitCodeFor(r: RunResult): number {
+  if (r.findings.some((f) => f.kind === 'crash')) return EXIT.INFRA;
+  if (r.findings.some((f) => f.kind === 'violation' || f.kind === 'softlockup')) return EXIT.CHECK_FAILED;
+  if (r.interrupted) return EXIT.INTERRUPTED;
+  return EXIT.OK;
+}
+
+export async function cmdRun(o: RunOptions): Promise<number> {
+  const scenario = resolveScenario(o.scenario, { cpus: o.cpus });
+  const durationNs = o.duration ?? parseDuration(scenario.duration ?? '2s');
+  const bugs = o.bugs.map((b) => Number(b.replace(/^BUG/i, '')));
+  const cpus = o.cpus ?? scenario.cpus;
+  if (!o.quiet && !o.json) {
+    process.stderr.write(`proxysim: ${scenario.name} under ${o.strategy} on ${cpus} CPU workers for ${formatDuration(durationNs)} (seed ${o.seed}${o.seedGenerated ? ', generated' : ''})\n`);
+  }
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.on('SIGINT', onSigint);
+  const progress = new Progress(!o.quiet && !o.json, `${scenario.name}/${o.strategy}`);
+  let r: RunResult;
+  try {
+    r = await runMachine({
+      scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
+      chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows.length ? o.chaosWindows : null } : null,
+      keepEvents: true, abortSignal: ac.signal, onProgress: (f) => progress.update(f),
+    });
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+  }
+  const s = summarize(r);
+  if (o.trace) {
+    writeFileAtomic(o.trace, ftraceText(traceContext(r), r.events, [
+      `proxysim scenario=${scenario.name} strategy=${o.strategy} cpus=${cpus} seed=${o.seed}${bugs.length ? ` bugs=${o.bugs.join(',')}` : ''}`,
+    ]));
+  }
+  if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  else process.stdout.write(renderSummary(s) + '\n');
+  if (o.trace && !o.json) process.stderr.write(`trace: ${o.trace} (${r.events.length} events)\n`);
+  return exitCodeFor(r);
+}

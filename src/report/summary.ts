@@ -1,0 +1,158 @@
+/**
+ * The run summary: one JSON document (for --json and scripts) and its text rendering.
+ */
+import type { RunResult, Finding } from '../machine.ts';
+import { M, R, T } from '../shm/layout.ts';
+import { SCHED } from '../sched/constants.ts';
+import { analyseWaits, type WaitStats } from './analysis.ts';
+import { EV } from '../trace/events.ts';
+
+export interface TaskSummary {
+  name: string;
+  pid: number;
+  policy: 'fifo' | 'fair';
+  prio: number;
+  affinity: number[];
+  runtime_ms: number;
+  exec_ms: number;
+  switches: number;
+  wakeups: number;
+  migrations: number;
+  mutex_acquired: number;
+  eintr: number;
+  trylock_failed: number;
+  signals: number;
+  proxied: number;
+  donated: number;
+  ops: number;
+  last_lock_result: number;
+  state: number;
+}
+
+export interface CpuSummary {
+  cpu: number;
+  switches: number;
+  idle_pct: number;
+  proxy_picks: number;
+  donor_migrations: number;
+  force_returns: number;
+  deactivations: number;
+  proxy_idle: number;
+  max_chain: number;
+}
+
+export interface RunSummary {
+  scenario: string;
+  strategy: string;
+  cpus: number;
+  duration_ms: number;
+  elapsed_ms: number;
+  seed: number;
+  bugs: string[];
+  tasks: TaskSummary[];
+  cpus_detail: CpuSummary[];
+  mutexes: { name: string; acquisitions: number; handoffs: number }[];
+  waits: (Omit<WaitStats, 'task' | 'mutex' | 'inverters'> & { task: string; mutex: string; inverters: Record<string, number> })[];
+  proxy: { proxy_picks: number; donor_migrations: number; force_returns: number; deactivations: number; longest_chain: number };
+  findings: Finding[];
+  warnings: number;
+  i10_observed: number;
+  samples: number;
+  events: number;
+  events_lost: number;
+  interrupted: boolean;
+  chaos: RunResult['chaos'];
+  verdict: 'PASS' | 'FAIL' | 'INTERRUPTED';
+}
+
+const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+
+export function summarize(r: RunResult): RunSummary {
+  const a = r.arena;
+  const i32 = a.i32;
+  const tasks: TaskSummary[] = [];
+  for (let p = r.nrCpus; p < a.nrTasks; p++) {
+    const b = a.t(p);
+    const d = a.td(p);
+    const mask = i32[b + T.cpus_mask];
+    tasks.push({
+      name: r.names[p], pid: i32[b + T.pid],
+      policy: i32[b + T.policy] === SCHED.FIFO ? 'fifo' : 'fair', prio: i32[b + T.prio],
+      affinity: [...Array(r.nrCpus).keys()].filter((c) => mask & (1 << c)),
+      runtime_ms: ms(a.f64[d + T.sum_exec_runtime]), exec_ms: ms(a.f64[d + T.exec_runtime]),
+      switches: i32[b + T.nr_switches], wakeups: i32[b + T.nr_wakeups], migrations: i32[b + T.nr_migrations],
+      mutex_acquired: i32[b + T.nr_acquired], eintr: i32[b + T.nr_eintr], trylock_failed: i32[b + T.nr_trylock_fail],
+      signals: i32[b + T.nr_signals], proxied: i32[b + T.nr_proxied], donated: i32[b + T.nr_donated],
+      ops: i32[b + T.nr_ops], last_lock_result: i32[b + T.last_lock_result], state: i32[b + T.__state],
+    });
+  }
+  const elapsed = r.elapsedNs || 1;
+  const cpus: CpuSummary[] = [];
+  for (let c = 0; c < r.nrCpus; c++) {
+    const rb = a.rq(c);
+    cpus.push({
+      cpu: c, switches: i32[rb + R.nr_switches], idle_pct: Math.round((a.f64[a.rqd(c) + R.idle_ns] / elapsed) * 1000) / 10,
+      proxy_picks: i32[rb + R.proxy_picks], donor_migrations: i32[rb + R.donor_migrations],
+      force_returns: i32[rb + R.force_returns], deactivations: i32[rb + R.deactivations],
+      proxy_idle: i32[rb + R.proxy_idle], max_chain: i32[rb + R.max_chain],
+    });
+  }
+  const mutexes = r.scenario.mutexes.map((name, m) => ({ name, acquisitions: i32[a.m(m) + M.acquisitions], handoffs: i32[a.m(m) + M.handoffs] }));
+  const prioOf = (t: number): number => i32[a.t(t) + T.prio];
+  const waits = analyseWaits(r.events, r.elapsedNs, prioOf, (t) => t < r.nrCpus).map((w) => ({
+    ...w, task: r.names[w.task], mutex: r.scenario.mutexes[w.mutex] ?? `m${w.mutex}`,
+    inverters: Object.fromEntries(Object.entries(w.inverters).map(([t, v]) => [r.names[Number(t)], ms(v)])),
+    totalNs: w.totalNs, maxNs: w.maxNs, ownerRanNs: w.ownerRanNs, inversionNs: w.inversionNs,
+  }));
+  const sum = (k: keyof CpuSummary): number => cpus.reduce((s, c) => s + (c[k] as number), 0);
+  const failed = r.findings.some((f) => f.kind !== 'warn');
+  return {
+    scenario: r.scenario.name, strategy: r.strategy, cpus: r.nrCpus, duration_ms: ms(r.durationNs), elapsed_ms: ms(r.elapsedNs),
+    seed: r.seed, bugs: r.bugs.map((b) => `BUG${b}`), tasks, cpus_detail: cpus, mutexes, waits,
+    proxy: { proxy_picks: sum('proxy_picks'), donor_migrations: sum('donor_migrations'), force_returns: sum('force_returns'), deactivations: sum('deactivations'), longest_chain: Math.max(0, ...cpus.map((c) => c.max_chain)) },
+    findings: r.findings, warnings: i32[a.hdrIndex('nr_warns')], i10_observed: r.i10, samples: r.samples,
+    events: r.events.length, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
+    verdict: failed ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS',
+  };
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells: (string | number)[]): string =>
+    cells.map((c, k) => (k === 0 ? String(c).padEnd(w[k]) : String(c).padStart(w[k]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export function renderSummary(s: RunSummary): string {
+  const out: string[] = [];
+  out.push(`proxysim: scenario=${s.scenario} strategy=${s.strategy} cpus=${s.cpus} duration=${s.duration_ms}ms seed=${s.seed}${s.bugs.length ? ` bugs=${s.bugs.join(',')}` : ''}`);
+  out.push('');
+  out.push(table(
+    ['task', 'pol', 'prio', 'cpus', 'runtime_ms', 'exec_ms', 'switches', 'wakeups', 'migr', 'locks', 'eintr', 'try_fail', 'signals', 'proxied', 'donated'],
+    s.tasks.map((t) => [t.name, t.policy, t.prio, t.affinity.join(','), t.runtime_ms, t.exec_ms, t.switches, t.wakeups, t.migrations, t.mutex_acquired, t.eintr, t.trylock_failed, t.signals, t.proxied, t.donated]),
+  ));
+  out.push('');
+  out.push(table(
+    ['cpu', 'switches', 'idle%', 'proxy_picks', 'donor_migr', 'force_ret', 'deact', 'proxy_idle', 'max_chain'],
+    s.cpus_detail.map((c) => [`cpu${c.cpu}`, c.switches, c.idle_pct, c.proxy_picks, c.donor_migrations, c.force_returns, c.deactivations, c.proxy_idle, c.max_chain]),
+  ));
+  if (s.waits.length) {
+    out.push('');
+    out.push('mutex waits (inversion = CPU time of lower-priority tasks other than the owner while the waiter waited):');
+    out.push(table(
+      ['waiter', 'mutex', 'waits', 'total_ms', 'max_ms', 'owner_ran_ms', 'inversion_ms', 'ran while waiting (lower prio)'],
+      s.waits.map((w) => [w.task, w.mutex, w.waits, ms(w.totalNs), ms(w.maxNs), ms(w.ownerRanNs), ms(w.inversionNs),
+        Object.entries(w.inverters).map(([k, v]) => `${k} ${v}ms`).join(', ') || '-']),
+    ));
+  }
+  out.push('');
+  out.push(`proxy: picks=${s.proxy.proxy_picks} donor_migrations=${s.proxy.donor_migrations} force_returns=${s.proxy.force_returns} deactivations=${s.proxy.deactivations} longest_chain=${s.proxy.longest_chain}`);
+  out.push(`checks: ${s.samples} stop-the-world samples, ${s.events} events${s.events_lost ? ` (${s.events_lost} lost)` : ''}, ${s.warnings} warnings, I10 (RUNNING+blocked_on) observed ${s.i10_observed}x`);
+  for (const f of s.findings) {
+    out.push(`${f.kind === 'warn' ? 'WARN' : '!!!'} ${f.kind} ${f.id}${f.cpu >= 0 ? ` on CPU${f.cpu}` : ''}: ${f.msg}${f.held?.length ? ` [held: ${f.held.join(', ')}]` : ''}`);
+  }
+  out.push(`End of test: ${s.verdict === 'PASS' ? 'SUCCESS' : s.verdict === 'FAIL' ? 'FAILURE' : 'INTERRUPTED'}`);
+  return out.join('\n');
+}
+
+export { EV };
