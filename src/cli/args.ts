@@ -1,0 +1,597 @@
+/**
+ * Command-line parsing for proxysim, without dependencies.
+ *
+ * Commands and their flags are data (COMMANDS below): a new command (hunt, stress, merge, bench) is
+ * one more table entry plus a member of the `Command` union. Both `--flag value` and `--flag=value`
+ * are accepted; `--help`/`-h` anywhere asks for the help of the command it follows; `--` ends the
+ * flags. Every error is a UsageError with one line saying what was wrong and what is allowed.
+ *
+ * parseArgs() takes the arguments after the program name (process.argv.slice(2)).
+ */
+import { parseDuration } from '../workload/duration.ts';
+import { MAX_CPUS } from '../workload/validate.ts';
+import { EXIT, UsageError } from './errors.ts';
+
+export const PROG = 'proxysim';
+export const DEFAULT_STRATEGY = 'force-return';
+/** Run length when neither --duration nor the scenario gives one. */
+export const DEFAULT_DURATION = '2s';
+export const DEFAULT_CHAOS_MAX = '100us';
+export const MAX_SEED = 0xffff_ffff;
+/** Planted bugs are bits of a 32-bit word in the arena header (BUGn -> bit n). */
+export const MAX_BUG = 31;
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+export interface RunOptions {
+  /** Built-in scenario name or scenario file. */
+  scenario: string;
+  strategy: string;
+  /** Overrides the scenario's CPU count. */
+  cpus?: number;
+  /** Run length in ns; undefined: the scenario's `duration`, else DEFAULT_DURATION. */
+  duration?: number;
+  /** uint32. */
+  seed: number;
+  /** True when the seed was not given (derived from the time): print it so the run can be replayed. */
+  seedGenerated: boolean;
+  json: boolean;
+  /** File to write the event trace to. */
+  trace?: string;
+  /** Planted bugs, normalized ("BUG11"), without duplicates, in the order given. */
+  bugs: string[];
+  /** Probability (0..1) of a delay at each gate. */
+  chaos: number;
+  /** Longest injected delay, ns. */
+  chaosMax: number;
+  /** Gate windows (names or prefixes) where chaos applies; empty = all. */
+  chaosWindows: string[];
+  quiet: boolean;
+}
+
+export interface ListOptions {
+  json: boolean;
+}
+
+export type Command =
+  | { command: 'run'; options: RunOptions }
+  | { command: 'list'; options: ListOptions }
+  /** `topic`: the command whose help is wanted (undefined: the general help). `implicit`: no
+   *  arguments at all were given (print the help, but exit with EXIT.USAGE). */
+  | { command: 'help'; topic?: string; implicit?: boolean };
+
+export type CommandName = Command['command'];
+
+/** Lists known only at run time (the registered proxy designs, bugs, gate windows). */
+export interface ArgsContext {
+  allowedStrategies?: readonly string[];
+  allowedBugs?: readonly string[];
+  /** Gate window names; --chaos-window must be one of them or a prefix of one. */
+  allowedChaosWindows?: readonly string[];
+  /** Where the default seed comes from (default: the time). */
+  makeSeed?: () => number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------
+
+export type FlagType = 'string' | 'int' | 'float' | 'duration' | 'bool' | 'list';
+/** Parsed values: string; number (int, float, and duration in ns); boolean; string[] (list). */
+export type FlagValue = string | number | boolean | string[];
+
+export interface FlagSpec {
+  /** Without the dashes: 'cpus' is --cpus. */
+  name: string;
+  type: FlagType;
+  /** Placeholder in the help, e.g. '<n>'. */
+  metavar?: string;
+  help: string;
+  /** Value when the flag is absent (durations as text, e.g. '100us'). */
+  default?: string | number | boolean | string[];
+  /** How the help describes the default when it is not a literal. */
+  defaultText?: string;
+  required?: boolean;
+  /** Bounds for int and float; for duration, in ns. */
+  min?: number;
+  max?: number;
+  /** What a string value must be, for messages ("a built-in scenario name or a scenario file"). */
+  expect?: string;
+  /** What a string/list value is called in messages ("strategy"). */
+  noun?: string;
+  /** Allowed values of a string/list flag, when known (from the context). */
+  choices?: (ctx: ArgsContext) => readonly string[] | undefined;
+  /** Extra check/normalization of one string (or list element) value: return the value to keep,
+   *  or throw an Error whose message completes "--flag: ". */
+  normalize?: (value: string, ctx: ArgsContext) => string;
+}
+
+export interface CommandSpec {
+  name: CommandName;
+  summary: string;
+  /** Synopsis after the program name. */
+  synopsis: string;
+  description: string;
+  flags: FlagSpec[];
+  /** Positional arguments: name for the help, and how many at most. */
+  positionals?: { name: string; help: string; max: number };
+  examples: string[];
+  build(values: ReadonlyMap<string, FlagValue>, positionals: string[], ctx: ArgsContext): Command;
+}
+
+const HELP_FLAG: FlagSpec = { name: 'help', type: 'bool', help: 'Show this help.' };
+
+function str(values: ReadonlyMap<string, FlagValue>, name: string): string | undefined {
+  return values.get(name) as string | undefined;
+}
+
+function num(values: ReadonlyMap<string, FlagValue>, name: string): number | undefined {
+  return values.get(name) as number | undefined;
+}
+
+function defaultSeed(): number {
+  const t = process.hrtime.bigint();
+  return (Number(t & 0xffff_ffffn) ^ Math.imul(Date.now() | 0, 0x9e3779b1) ^ (process.pid << 16)) >>> 0;
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'run',
+    summary: 'Run one scenario on the simulated CPUs and check the invariants',
+    synopsis: 'run --scenario <name|file> [options]',
+    description:
+      'Runs a scenario (a built-in or a JSON file) on one worker thread per simulated CPU, with the '
+      + 'chosen proxy-execution design, checking the invariants continuously. Exits 0 when every '
+      + 'check passed, 1 when a check failed.',
+    flags: [
+      {
+        name: 'scenario', type: 'string', metavar: '<name|file>', required: true,
+        expect: 'a built-in scenario name or a scenario file',
+        help: 'A built-in scenario (see "proxysim list") or a scenario JSON file.',
+      },
+      {
+        name: 'strategy', type: 'string', metavar: '<name>', default: DEFAULT_STRATEGY, noun: 'strategy',
+        choices: (ctx) => ctx.allowedStrategies,
+        help: 'Proxy-execution (return-migration) design to run.',
+      },
+      {
+        name: 'cpus', type: 'int', metavar: '<n>', min: 1, max: MAX_CPUS, defaultText: "the scenario's",
+        help: `Number of simulated CPUs, 1..${MAX_CPUS} (overrides the scenario).`,
+      },
+      {
+        name: 'duration', type: 'duration', metavar: '<dur>', min: 1,
+        defaultText: `the scenario's, else ${DEFAULT_DURATION}`,
+        help: 'How long to run, e.g. 500ms, 2s.',
+      },
+      {
+        name: 'seed', type: 'int', metavar: '<n>', min: 0, max: MAX_SEED,
+        defaultText: 'derived from the time, and printed',
+        help: 'Seed of every random choice (uint32, decimal or 0x hex); the same seed replays the same choices.',
+      },
+      { name: 'json', type: 'bool', help: 'Print the result as JSON on stdout.' },
+      { name: 'trace', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the event trace to <file>.' },
+      {
+        name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'none', noun: 'bug',
+        choices: (ctx) => ctx.allowedBugs,
+        normalize: (v) => {
+          const m = /^bug(\d+)$/i.exec(v);
+          if (m === null || Number(m[1]) < 1 || Number(m[1]) > MAX_BUG) {
+            throw new Error(`expected BUGn with n 1..${MAX_BUG} (e.g. BUG11), got ${JSON.stringify(v)}`);
+          }
+          return `BUG${Number(m[1])}`;
+        },
+        help: 'Plant a known bug (spec section 6) to check that the checkers catch it. Repeatable; '
+          + 'a comma-separated list also works.',
+      },
+      {
+        name: 'chaos', type: 'float', metavar: '<p>', min: 0, max: 1, default: 0,
+        help: 'Probability of a random delay at each race window (gate), 0..1.',
+      },
+      {
+        name: 'chaos-max', type: 'duration', metavar: '<dur>', min: 1, max: 1e9, default: DEFAULT_CHAOS_MAX,
+        help: 'Longest injected delay, up to 1s.',
+      },
+      {
+        name: 'chaos-window', type: 'list', metavar: '<name>', default: [], defaultText: 'all windows',
+        noun: 'gate window',
+        normalize: (v, ctx) => {
+          const all = ctx.allowedChaosWindows;
+          if (all !== undefined && !all.some((w) => w === v || w.startsWith(v))) {
+            throw new Error(`unknown gate window ${JSON.stringify(v)} (windows: ${all.join(', ')})`);
+          }
+          return v;
+        },
+        help: 'Delay only at this gate window (a name, or a prefix such as "ttwu"). Repeatable.',
+      },
+      { name: 'quiet', type: 'bool', help: 'Print only the verdict and errors.' },
+      HELP_FLAG,
+    ],
+    examples: [
+      `${PROG} run --scenario pi-basic`,
+      `${PROG} run --scenario seed-signal --strategy force-return --duration 1s --seed 42`,
+      `${PROG} run --scenario chain-3cpu --chaos 0.01 --chaos-max 50us --bug BUG5 --json`,
+      `${PROG} run --scenario ./my-scenario.json --cpus 4 --trace run.trace`,
+    ],
+    build(values, _pos, ctx): Command {
+      const given = num(values, 'seed');
+      return {
+        command: 'run',
+        options: {
+          scenario: str(values, 'scenario')!,
+          strategy: str(values, 'strategy')!,
+          cpus: num(values, 'cpus'),
+          duration: num(values, 'duration'),
+          seed: given ?? ((ctx.makeSeed ?? defaultSeed)() >>> 0),
+          seedGenerated: given === undefined,
+          json: values.get('json') === true,
+          trace: str(values, 'trace'),
+          bugs: values.get('bug') as string[],
+          chaos: num(values, 'chaos')!,
+          chaosMax: num(values, 'chaos-max')!,
+          chaosWindows: values.get('chaos-window') as string[],
+          quiet: values.get('quiet') === true,
+        },
+      };
+    },
+  },
+  {
+    name: 'list',
+    summary: 'List the built-in scenarios',
+    synopsis: 'list [--json]',
+    description: 'Lists the built-in scenarios with their CPU counts and a one-line summary.',
+    flags: [{ name: 'json', type: 'bool', help: 'Print the list as JSON.' }, HELP_FLAG],
+    examples: [`${PROG} list`, `${PROG} list --json`],
+    build: (values) => ({ command: 'list', options: { json: values.get('json') === true } }),
+  },
+  {
+    name: 'help',
+    summary: 'Show the help of a command',
+    synopsis: 'help [command]',
+    description: 'Shows the general help, or the help of one command.',
+    flags: [HELP_FLAG],
+    positionals: { name: '[command]', help: 'The command to describe.', max: 1 },
+    examples: [`${PROG} help run`, `${PROG} run --help`],
+    build(_values, pos): Command {
+      if (pos.length === 0) return { command: 'help' };
+      return { command: 'help', topic: commandSpec(pos[0]).name };
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+function commandNames(): string {
+  return COMMANDS.map((c) => c.name).join(', ');
+}
+
+/** The spec of a command; UsageError for an unknown name. */
+export function commandSpec(name: string): CommandSpec {
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (spec === undefined) {
+    throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${commandNames()})`
+      + didYouMean(name, COMMANDS.map((c) => c.name), (s) => `"${s}"`));
+  }
+  return spec;
+}
+
+function isHelpToken(t: string): boolean {
+  return t === '-h' || t === '--help';
+}
+
+export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Command {
+  if (argv.length === 0) return { command: 'help', implicit: true };
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  const wantsHelp = head.some(isHelpToken);
+
+  const first = argv[0];
+  if (first === '--' || (first.startsWith('-') && first !== '-')) {
+    if (wantsHelp) return { command: 'help' };
+    throw new UsageError(`missing command before ${JSON.stringify(first)} (commands: ${commandNames()}; `
+      + `e.g. "${PROG} run --scenario pi-basic")`);
+  }
+  const spec = commandSpec(first);
+  if (wantsHelp && spec.name !== 'help') return { command: 'help', topic: spec.name };
+
+  const values = new Map<string, FlagValue>();
+  const rawSeen = new Map<string, string>();
+  const positionals: string[] = [];
+
+  for (let i = 1; i < argv.length; i++) {
+    const tok = argv[i];
+    if (tok === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (isHelpToken(tok)) continue; // only reached by `help ... --help`
+    if (tok.startsWith('--')) {
+      const eq = tok.indexOf('=');
+      const name = eq < 0 ? tok.slice(2) : tok.slice(2, eq);
+      const flag = spec.flags.find((f) => f.name === name);
+      if (flag === undefined || flag === HELP_FLAG) throw unknownFlag(spec, `--${name}`);
+      let raw: string;
+      if (flag.type === 'bool') {
+        if (eq >= 0) throw new UsageError(`--${name} takes no value (got ${JSON.stringify(tok)})`);
+        raw = '';
+      } else if (eq >= 0) {
+        raw = tok.slice(eq + 1);
+      } else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--')) {
+          throw new UsageError(`--${name}: missing value (expected ${expected(flag, ctx)})`);
+        }
+        raw = next;
+        i++;
+      }
+      if (flag.type !== 'list' && rawSeen.has(name)) {
+        const before = rawSeen.get(name)!;
+        throw new UsageError(flag.type === 'bool'
+          ? `--${name} given twice; give it once`
+          : `--${name} given twice (${JSON.stringify(before)}, then ${JSON.stringify(raw)}); give it once`);
+      }
+      rawSeen.set(name, raw);
+      values.set(name, convert(flag, raw, values.get(name), ctx));
+    } else if (tok.startsWith('-') && tok !== '-' && !/^-[0-9.]/.test(tok)) {
+      throw unknownFlag(spec, tok);
+    } else {
+      positionals.push(tok);
+    }
+  }
+
+  const maxPos = spec.positionals?.max ?? 0;
+  if (positionals.length > maxPos) {
+    const extra = positionals[maxPos];
+    const scenarioFlag = spec.flags.find((f) => f.name === 'scenario');
+    if (maxPos === 0 && scenarioFlag !== undefined && !values.has('scenario')) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(extra)} for "${spec.name}"; `
+        + `did you mean --scenario ${extra}?`);
+    }
+    throw new UsageError(maxPos === 0
+      ? `unexpected argument ${JSON.stringify(extra)} for "${spec.name}" (it takes only flags: ${flagNames(spec)})`
+      : `unexpected argument ${JSON.stringify(extra)} for "${spec.name}" (it takes at most ${maxPos}: ${spec.positionals!.name})`);
+  }
+
+  for (const flag of spec.flags) {
+    if (values.has(flag.name)) continue;
+    if (flag.required) {
+      throw new UsageError(`--${flag.name} is required for "${spec.name}" (${expected(flag, ctx)}; `
+        + `e.g. "${spec.examples[0]}")`);
+    }
+    if (flag.type === 'bool') values.set(flag.name, false);
+    else if (flag.default !== undefined) values.set(flag.name, convertDefault(flag));
+  }
+  if (spec.name === 'help' && wantsHelp && positionals.length === 0) return { command: 'help', topic: 'help' };
+  return spec.build(values, positionals, ctx);
+}
+
+function flagNames(spec: CommandSpec): string {
+  return spec.flags.map((f) => `--${f.name}`).join(', ');
+}
+
+function unknownFlag(spec: CommandSpec, tok: string): UsageError {
+  const names = spec.flags.map((f) => `--${f.name}`);
+  return new UsageError(`unknown flag ${tok} for "${spec.name}" (allowed: ${names.join(', ')})`
+    + didYouMean(tok.replace(/^-+/, '--'), names, (s) => s));
+}
+
+/** "an integer 1..32", "a number 0..1", "a duration such as 250us, 2ms, 1.5s", "one of: a, b". */
+function expected(flag: FlagSpec, ctx: ArgsContext): string {
+  switch (flag.type) {
+    case 'int':
+      return `an integer ${flag.min ?? '-inf'}..${flag.max ?? 'inf'}`;
+    case 'float':
+      return `a number ${flag.min ?? '-inf'}..${flag.max ?? 'inf'}`;
+    case 'duration':
+      return 'a duration such as 250us, 2ms, 1.5s';
+    default: {
+      const choices = flag.choices?.(ctx);
+      if (choices !== undefined) return `one of: ${choices.join(', ')}`;
+      return flag.expect ?? `a value ${flag.metavar ?? ''}`.trimEnd();
+    }
+  }
+}
+
+const INT_RE = /^[+-]?(0|[1-9][0-9]*)$|^0[xX][0-9a-fA-F]+$/;
+const FLOAT_RE = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
+function convert(flag: FlagSpec, raw: string, prev: FlagValue | undefined, ctx: ArgsContext): FlagValue {
+  const bad = () => new UsageError(`--${flag.name}: expected ${expected(flag, ctx)}, got ${JSON.stringify(raw)}`);
+  switch (flag.type) {
+    case 'bool':
+      return true;
+    case 'int': {
+      if (!INT_RE.test(raw)) throw bad();
+      const v = Number(raw);
+      if (!Number.isSafeInteger(v) || (flag.min !== undefined && v < flag.min) || (flag.max !== undefined && v > flag.max)) throw bad();
+      return v;
+    }
+    case 'float': {
+      if (!FLOAT_RE.test(raw)) throw bad();
+      const v = Number(raw);
+      if (!Number.isFinite(v) || (flag.min !== undefined && v < flag.min) || (flag.max !== undefined && v > flag.max)) throw bad();
+      return v;
+    }
+    case 'duration': {
+      let ns: number;
+      try {
+        ns = parseDuration(raw);
+      } catch (e) {
+        throw new UsageError(`--${flag.name}: ${(e as Error).message}`);
+      }
+      if (flag.min !== undefined && ns < flag.min) {
+        throw new UsageError(`--${flag.name}: expected a duration greater than ${flag.min === 1 ? '0' : `${flag.min}ns`}, got ${JSON.stringify(raw)}`);
+      }
+      if (flag.max !== undefined && ns > flag.max) {
+        throw new UsageError(`--${flag.name}: expected at most ${flag.max >= 1e9 && flag.max % 1e9 === 0 ? `${flag.max / 1e9}s` : `${flag.max}ns`}, got ${JSON.stringify(raw)}`);
+      }
+      return ns;
+    }
+    case 'string':
+      return checkString(flag, raw, ctx);
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim());
+      const out = [...((prev as string[] | undefined) ?? [])];
+      for (const item of items) {
+        const v = checkString(flag, item, ctx);
+        if (!out.includes(v)) out.push(v);
+      }
+      return out;
+    }
+  }
+}
+
+function checkString(flag: FlagSpec, raw: string, ctx: ArgsContext): string {
+  if (raw === '') {
+    throw new UsageError(`--${flag.name}: expected ${expected(flag, ctx)}, got an empty value`);
+  }
+  let v = raw;
+  if (flag.normalize !== undefined) {
+    try {
+      v = flag.normalize(raw, ctx);
+    } catch (e) {
+      throw new UsageError(`--${flag.name}: ${(e as Error).message}`);
+    }
+  }
+  const choices = flag.choices?.(ctx);
+  if (choices !== undefined && !choices.includes(v)) {
+    throw new UsageError(`--${flag.name}: unknown ${flag.noun ?? 'value'} ${JSON.stringify(raw)} (allowed: ${choices.join(', ')})`
+      + didYouMean(raw, choices, (s) => s));
+  }
+  return v;
+}
+
+function convertDefault(flag: FlagSpec): FlagValue {
+  const d = flag.default!;
+  if (flag.type === 'duration') return parseDuration(d as string);
+  return Array.isArray(d) ? [...d] : d;
+}
+
+/** "; did you mean X?" when one candidate is close (edit distance <= 2), else "". */
+function didYouMean(input: string, candidates: readonly string[], show: (s: string) => string): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(input.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  const limit = Math.min(2, Math.floor(input.length / 3) + 1);
+  if (best === undefined || best === input || bestD > limit) return '';
+  // Names that differ only in a number (BUG2 vs BUG1) are different things, not typos.
+  if (input.replace(/[0-9]+/g, '#') === best.replace(/[0-9]+/g, '#')) return '';
+  return `; did you mean ${show(best)}?`;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) dp[j] = Math.min(dp[j], prev);
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help
+// ---------------------------------------------------------------------------------------------
+
+const WIDTH = 100;
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+function flagLabel(f: FlagSpec): string {
+  if (f === HELP_FLAG) return '-h, --help';
+  return f.metavar !== undefined && f.type !== 'bool' ? `--${f.name} ${f.metavar}` : `--${f.name}`;
+}
+
+function flagHelp(f: FlagSpec, ctx: ArgsContext): string {
+  let text = f.help;
+  const choices = f.choices?.(ctx);
+  if (choices !== undefined) text += ` One of: ${choices.join(', ')}.`;
+  if (f.required) text += ' Required.';
+  else if (f.defaultText !== undefined) text += ` Default: ${f.defaultText}.`;
+  else if (f.default !== undefined && !(Array.isArray(f.default) && f.default.length === 0)) {
+    text += ` Default: ${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}.`;
+  }
+  return text;
+}
+
+/** The help text: general (no argument) or of one command. */
+export function usage(command?: string, ctx: ArgsContext = {}): string {
+  if (command === undefined) {
+    const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+    return [
+      `${PROG}: a multi-threaded replica of the Linux scheduler's proxy execution`,
+      '',
+      `Usage: ${PROG} <command> [options]`,
+      '',
+      'Commands:',
+      ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+      '',
+      `Run "${PROG} help <command>" or "${PROG} <command> --help" for the options of a command.`,
+      '',
+      'Examples:',
+      ...COMMANDS.flatMap((c) => c.examples.slice(0, 1)).map((e) => `  ${e}`),
+      '',
+      ...wrap(exitCodesText(), WIDTH),
+    ].join('\n') + '\n';
+  }
+  const spec = commandSpec(command);
+  const labels = spec.flags.map(flagLabel);
+  const w = Math.min(Math.max(...labels.map((l) => l.length)) + 2, 28);
+  const out = [
+    `Usage: ${PROG} ${spec.synopsis}`,
+    '',
+    ...wrap(spec.description, WIDTH),
+    '',
+  ];
+  if (spec.positionals !== undefined) {
+    out.push('Arguments:', `  ${spec.positionals.name.padEnd(w)}${spec.positionals.help}`, '');
+  }
+  out.push('Options:');
+  spec.flags.forEach((f, i) => {
+    const label = labels[i];
+    const body = wrap(flagHelp(f, ctx), WIDTH - w - 2);
+    if (label.length + 2 > w) {
+      out.push(`  ${label}`);
+      body.forEach((l) => out.push(' '.repeat(w + 2) + l));
+    } else {
+      body.forEach((l, k) => out.push(k === 0 ? `  ${label.padEnd(w)}${l}` : ' '.repeat(w + 2) + l));
+    }
+  });
+  out.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
+  if (spec.name === 'run') {
+    out.push('', 'Durations are a number and a unit: ns, us, ms, s (e.g. 250us, 1.5s).', ...wrap(exitCodesText(), WIDTH));
+  }
+  return out.join('\n') + '\n';
+}
+
+function exitCodesText(): string {
+  return `Exit codes: ${EXIT.OK} ok, ${EXIT.CHECK_FAILED} a check failed, ${EXIT.USAGE} bad command line, `
+    + `${EXIT.BAD_SCENARIO} bad scenario, ${EXIT.INFRA} internal failure, ${EXIT.INTERRUPTED} interrupted.`;
+}

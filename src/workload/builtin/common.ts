@@ -1,0 +1,103 @@
+/**
+ * Shared helpers of the built-in scenarios: the CPU-count rule, op builders and the "episode"
+ * helper that lays out a pattern several times at absolute start times.
+ */
+import { ScenarioError } from '../../cli/errors.ts';
+import type { BuiltinScenario, Op, Scenario, TaskSpec } from '../scenario.ts';
+
+/** How a built-in is named in messages: `builtin:<name>: cpus: ...`. */
+export const BUILTIN_FILE_PREFIX = 'builtin:';
+
+/** A built-in scenario plus its CPU range (for `list` and for clear --cpus errors). */
+export interface BuiltinInfo extends BuiltinScenario {
+  /** CPU count used when --cpus is not given. */
+  defaultCpus: number;
+  minCpus: number;
+  maxCpus: number;
+  /** Other names findBuiltin() accepts. */
+  aliases?: readonly string[];
+}
+
+export interface BuiltinDef {
+  name: string;
+  summary: string;
+  defaultCpus: number;
+  minCpus: number;
+  maxCpus?: number;
+  aliases?: readonly string[];
+  build(cpus: number): Scenario;
+}
+
+export const MAX_BUILTIN_CPUS = 32;
+
+/** make({cpus}) = build(cpus ?? default), refusing a CPU count outside [minCpus, maxCpus]. */
+export function defineBuiltin(d: BuiltinDef): BuiltinInfo {
+  const maxCpus = d.maxCpus ?? MAX_BUILTIN_CPUS;
+  return {
+    name: d.name,
+    summary: d.summary,
+    defaultCpus: d.defaultCpus,
+    minCpus: d.minCpus,
+    maxCpus,
+    aliases: d.aliases,
+    make(opts: { cpus?: number }): Scenario {
+      const cpus = opts.cpus ?? d.defaultCpus;
+      if (!Number.isInteger(cpus) || cpus < d.minCpus || cpus > maxCpus) {
+        const need = d.minCpus === maxCpus ? `exactly ${cpuCount(d.minCpus)}`
+          : cpus < d.minCpus ? `at least ${cpuCount(d.minCpus)}` : `at most ${cpuCount(maxCpus)}`;
+        throw new ScenarioError([{
+          file: BUILTIN_FILE_PREFIX + d.name,
+          path: 'cpus',
+          message: `this built-in needs ${need}, got --cpus ${cpus}`,
+        }]);
+      }
+      return d.build(cpus);
+    },
+  };
+}
+
+function cpuCount(n: number): string {
+  return `${n} CPU${n === 1 ? '' : 's'}`;
+}
+
+// --- op builders (plain JSON objects, exactly what a scenario file would contain) ---
+
+export const ms = (n: number): string => `${n}ms`;
+export const us = (n: number): string => `${n}us`;
+
+export const run = (d: string): Op => ({ op: 'run', for: d });
+export const sleep = (d: string, interruptible?: boolean): Op =>
+  interruptible === undefined ? { op: 'sleep', for: d } : { op: 'sleep', for: d, interruptible };
+export const lock = (mutex: string, critical?: Op[]): Op =>
+  critical === undefined ? { op: 'lock', mutex } : { op: 'lock', mutex, critical };
+export const lockInterruptible = (mutex: string, critical?: Op[]): Op =>
+  critical === undefined ? { op: 'lock_interruptible', mutex } : { op: 'lock_interruptible', mutex, critical };
+export const trylock = (mutex: string, critical?: Op[]): Op =>
+  critical === undefined ? { op: 'trylock', mutex } : { op: 'trylock', mutex, critical };
+export const unlock = (mutex: string): Op => ({ op: 'unlock', mutex });
+export const signal = (task: string): Op => ({ op: 'signal', task });
+export const setAffinity = (task: string, cpus: number[]): Op => ({ op: 'set_affinity', task, cpus });
+export const repeat = (times: number, body: Op[]): Op => ({ op: 'repeat', times, body });
+export const forever = (body: Op[]): Op => repeat(-1, body);
+
+export function range(n: number, from = 0): number[] {
+  return Array.from({ length: n }, (_, i) => from + i);
+}
+
+/**
+ * Lay out a pattern `count` times, episode k starting at first + k*period (ms). Each episode gets
+ * its own tasks (names suffixed with k+1), started at absolute times: unlike a `repeat` loop whose
+ * tasks drift apart by every scheduling delay, every episode starts exactly on time, so the intended
+ * order of events holds in each one whatever the proxy design did in the previous one.
+ */
+export function episodes(
+  count: number, firstMs: number, periodMs: number,
+  pattern: (k: number, t0Ms: number, suffix: string) => TaskSpec[],
+): TaskSpec[] {
+  return range(count).flatMap((k) => pattern(k, firstMs + k * periodMs, String(k + 1)));
+}
+
+/** "12ms" for a start time in ms (rounded to the microsecond). */
+export function at(tMs: number): string {
+  return ms(Math.round(tMs * 1000) / 1000);
+}

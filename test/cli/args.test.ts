@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COMMANDS, DEFAULT_CHAOS_MAX, DEFAULT_STRATEGY, parseArgs, usage, type ArgsContext, type Command, type RunOptions,
+} from '../../src/cli/args.ts';
+import { EXIT, UsageError } from '../../src/cli/errors.ts';
+import { parseDuration } from '../../src/workload/duration.ts';
+
+const ctx: ArgsContext = {
+  allowedStrategies: ['force-return', 'ttwu-return', 'ttwu-runnable', 'ttwu-runnable-fixed'],
+  makeSeed: () => 12345,
+};
+
+function run(...argv: string[]): RunOptions {
+  const c = parseArgs(['run', ...argv], ctx);
+  if (c.command !== 'run') throw new Error(`not run: ${JSON.stringify(c)}`);
+  return c.options;
+}
+
+function fails(argv: string[], c: ArgsContext = ctx): string {
+  try {
+    parseArgs(argv, c);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as UsageError).exitCode).toBe(EXIT.USAGE);
+    expect((e as Error).message).not.toContain('\n');
+    return (e as Error).message;
+  }
+  throw new Error(`parsed: ${JSON.stringify(argv)}`);
+}
+
+const RUN_FLAGS = '--scenario, --strategy, --cpus, --duration, --seed, --json, --trace, --bug, --chaos, '
+  + '--chaos-max, --chaos-window, --quiet, --help';
+
+describe('parseArgs: successes', () => {
+  it('run with defaults', () => {
+    expect(run('--scenario', 'pi-basic')).toEqual({
+      scenario: 'pi-basic', strategy: DEFAULT_STRATEGY, cpus: undefined, duration: undefined,
+      seed: 12345, seedGenerated: true, json: false, trace: undefined, bugs: [], chaos: 0,
+      chaosMax: parseDuration(DEFAULT_CHAOS_MAX), chaosWindows: [], quiet: false,
+    });
+  });
+
+  it('run with every flag, in both forms', () => {
+    expect(run(
+      '--scenario=./x.json', '--strategy', 'ttwu-return', '--cpus=4', '--duration', '1.5s', '--seed', '0xff',
+      '--json', '--trace', 'out.trace', '--bug', 'bug11', '--bug=BUG1,BUG11', '--chaos', '0.25',
+      '--chaos-max=50us', '--chaos-window', 'ttwu', '--chaos-window', 'proxy_migrate_task:after_unlock', '--quiet',
+    )).toEqual({
+      scenario: './x.json', strategy: 'ttwu-return', cpus: 4, duration: 1_500_000_000, seed: 255,
+      seedGenerated: false, json: true, trace: 'out.trace', bugs: ['BUG11', 'BUG1'], chaos: 0.25,
+      chaosMax: 50_000, chaosWindows: ['ttwu', 'proxy_migrate_task:after_unlock'], quiet: true,
+    });
+  });
+
+  it('seed bounds and the generated seed', () => {
+    expect(run('--scenario', 'x', '--seed', '0').seed).toBe(0);
+    expect(run('--scenario', 'x', '--seed', '4294967295').seed).toBe(4294967295);
+    const o = parseArgs(['run', '--scenario', 'x'], { makeSeed: () => -1 }) as Extract<Command, { command: 'run' }>;
+    expect(o.options.seed).toBe(4294967295); // coerced to uint32
+    const t = parseArgs(['run', '--scenario', 'x']) as Extract<Command, { command: 'run' }>;
+    expect(Number.isInteger(t.options.seed) && t.options.seed >= 0 && t.options.seed <= 0xffffffff).toBe(true);
+  });
+
+  it('any strategy when no list is given', () => {
+    const c = parseArgs(['run', '--scenario', 'x', '--strategy', 'mine']) as Extract<Command, { command: 'run' }>;
+    expect(c.options.strategy).toBe('mine');
+  });
+
+  it('list and help', () => {
+    expect(parseArgs(['list'])).toEqual({ command: 'list', options: { json: false } });
+    expect(parseArgs(['list', '--json'])).toEqual({ command: 'list', options: { json: true } });
+    expect(parseArgs([])).toEqual({ command: 'help', implicit: true });
+    expect(parseArgs(['help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['help', 'run'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseArgs(['help', '--help'])).toEqual({ command: 'help', topic: 'help' });
+  });
+
+  it('--help / -h anywhere asks for the help of that command, even among bad flags', () => {
+    expect(parseArgs(['--help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['-h'])).toEqual({ command: 'help' });
+    expect(parseArgs(['run', '-h'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseArgs(['run', '--cpus', 'x', '--help'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseArgs(['list', '--bogus', '-h'])).toEqual({ command: 'help', topic: 'list' });
+  });
+
+  it('-- ends the flags', () => {
+    expect(fails(['run', '--scenario', 'x', '--', '--json'])).toBe(
+      `unexpected argument "--json" for "run" (it takes only flags: ${RUN_FLAGS})`);
+  });
+});
+
+describe('parseArgs: failures (one line: what was wrong, what is allowed)', () => {
+  it('commands', () => {
+    expect(fails(['rnu'])).toBe('unknown command "rnu" (commands: run, list, help); did you mean "run"?');
+    expect(fails(['frobnicate'])).toBe('unknown command "frobnicate" (commands: run, list, help)');
+    expect(fails(['help', 'lst'])).toBe('unknown command "lst" (commands: run, list, help); did you mean "list"?');
+    expect(fails(['--scenario', 'x'])).toBe(
+      'missing command before "--scenario" (commands: run, list, help; e.g. "proxysim run --scenario pi-basic")');
+  });
+
+  it('unknown flags', () => {
+    expect(fails(['run', '--scenario', 'x', '--foo'])).toBe(`unknown flag --foo for "run" (allowed: ${RUN_FLAGS})`);
+    expect(fails(['run', '--scenario', 'x', '--cpu', '2'])).toBe(
+      `unknown flag --cpu for "run" (allowed: ${RUN_FLAGS}); did you mean --cpus?`);
+    expect(fails(['run', '--scenario', 'x', '-c', '2'])).toBe(`unknown flag -c for "run" (allowed: ${RUN_FLAGS})`);
+    expect(fails(['list', '--scenario', 'x'])).toBe('unknown flag --scenario for "list" (allowed: --json, --help)');
+  });
+
+  it('required flag and missing values', () => {
+    expect(fails(['run'])).toBe('--scenario is required for "run" (a built-in scenario name or a scenario file; '
+      + 'e.g. "proxysim run --scenario pi-basic")');
+    expect(fails(['run', '--scenario'])).toBe('--scenario: missing value (expected a built-in scenario name or a scenario file)');
+    expect(fails(['run', '--scenario', '--json'])).toBe(
+      '--scenario: missing value (expected a built-in scenario name or a scenario file)');
+    expect(fails(['run', '--scenario='])).toBe(
+      '--scenario: expected a built-in scenario name or a scenario file, got an empty value');
+    expect(fails(['run', '--scenario', 'x', '--cpus'])).toBe('--cpus: missing value (expected an integer 1..32)');
+  });
+
+  it('bad values', () => {
+    expect(fails(['run', '--scenario', 'x', '--cpus', 'x'])).toBe('--cpus: expected an integer 1..32, got "x"');
+    expect(fails(['run', '--scenario', 'x', '--cpus', '0'])).toBe('--cpus: expected an integer 1..32, got "0"');
+    expect(fails(['run', '--scenario', 'x', '--cpus=33'])).toBe('--cpus: expected an integer 1..32, got "33"');
+    expect(fails(['run', '--scenario', 'x', '--cpus', '2.5'])).toBe('--cpus: expected an integer 1..32, got "2.5"');
+    expect(fails(['run', '--scenario', 'x', '--seed', '-1'])).toBe('--seed: expected an integer 0..4294967295, got "-1"');
+    expect(fails(['run', '--scenario', 'x', '--seed', '4294967296'])).toBe(
+      '--seed: expected an integer 0..4294967295, got "4294967296"');
+    expect(fails(['run', '--scenario', 'x', '--chaos', '1.5'])).toBe('--chaos: expected a number 0..1, got "1.5"');
+    expect(fails(['run', '--scenario', 'x', '--chaos', 'lots'])).toBe('--chaos: expected a number 0..1, got "lots"');
+    expect(fails(['run', '--scenario', 'x', '--duration', '2'])).toBe(
+      '--duration: invalid duration "2": missing unit (ns, us, ms or s), e.g. "2ms"');
+    expect(fails(['run', '--scenario', 'x', '--duration', '0s'])).toBe('--duration: expected a duration greater than 0, got "0s"');
+    expect(fails(['run', '--scenario', 'x', '--chaos-max', '2s'])).toBe('--chaos-max: expected at most 1s, got "2s"');
+    expect(fails(['run', '--scenario', 'x', '--strategy', 'force'])).toBe(
+      '--strategy: unknown strategy "force" (allowed: force-return, ttwu-return, ttwu-runnable, ttwu-runnable-fixed)');
+    expect(fails(['run', '--scenario', 'x', '--strategy', 'ttwu-retrun'])).toBe(
+      '--strategy: unknown strategy "ttwu-retrun" (allowed: force-return, ttwu-return, ttwu-runnable, ttwu-runnable-fixed); '
+      + 'did you mean ttwu-return?');
+    expect(fails(['run', '--scenario', 'x', '--bug', 'foo'])).toBe('--bug: expected BUGn with n 1..31 (e.g. BUG11), got "foo"');
+    expect(fails(['run', '--scenario', 'x', '--bug', 'BUG99'])).toBe('--bug: expected BUGn with n 1..31 (e.g. BUG11), got "BUG99"');
+    expect(fails(['run', '--scenario', 'x', '--bug', 'BUG2'], { allowedBugs: ['BUG1', 'BUG11'] })).toBe(
+      '--bug: unknown bug "BUG2" (allowed: BUG1, BUG11)');
+    expect(fails(['run', '--scenario', 'x', '--chaos-window', 'zzz'], { allowedChaosWindows: ['ttwu:a', 'pick:b'] })).toBe(
+      '--chaos-window: unknown gate window "zzz" (windows: ttwu:a, pick:b)');
+    expect(run('--scenario', 'x', '--chaos-window', 'tt').chaosWindows).toEqual(['tt']); // no list: anything
+  });
+
+  it('flag misuse', () => {
+    expect(fails(['run', '--scenario', 'x', '--json=yes'])).toBe('--json takes no value (got "--json=yes")');
+    expect(fails(['run', '--scenario', 'x', '--cpus', '2', '--cpus', '4'])).toBe(
+      '--cpus given twice ("2", then "4"); give it once');
+    expect(fails(['run', '--scenario', 'x', '--quiet', '--quiet'])).toBe('--quiet given twice; give it once');
+    expect(fails(['run', 'pi-basic'])).toBe('unexpected argument "pi-basic" for "run"; did you mean --scenario pi-basic?');
+    expect(fails(['list', 'all'])).toBe('unexpected argument "all" for "list" (it takes only flags: --json, --help)');
+    expect(fails(['help', 'run', 'list'])).toBe('unexpected argument "list" for "help" (it takes at most 1: [command])');
+  });
+});
+
+describe('usage', () => {
+  it('general help lists every command', () => {
+    const text = usage();
+    for (const c of COMMANDS) expect(text).toContain(`  ${c.name}`);
+    expect(text).toContain('Exit codes: 0 ok, 1 a check failed, 2 bad command line, 65 bad scenario');
+  });
+
+  it('command help describes every flag with its default, and examples', () => {
+    const raw = usage('run', ctx);
+    const text = raw.replace(/\s+/g, ' ');
+    for (const f of COMMANDS.find((c) => c.name === 'run')!.flags) expect(text).toContain(`--${f.name}`);
+    expect(text).toContain('Default: force-return.');
+    expect(text).toContain('One of: force-return, ttwu-return, ttwu-runnable, ttwu-runnable-fixed.');
+    expect(text).toContain('Default: 100us.');
+    expect(text).toContain("Default: the scenario's, else 2s.");
+    expect(raw).toContain('Examples:\n  proxysim run --scenario pi-basic');
+    for (const line of raw.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(usage('list')).toContain('Usage: proxysim list [--json]');
+    expect(() => usage('nope')).toThrow(UsageError);
+  });
+
+  it('every command has examples that parse', () => {
+    for (const c of COMMANDS) {
+      for (const ex of c.examples) {
+        const argv = ex.split(' ').slice(1);
+        expect(() => parseArgs(argv, { ...ctx, allowedStrategies: undefined }), ex).not.toThrow();
+      }
+    }
+  });
+});
