@@ -221,6 +221,7 @@ export function findProxyTaskV26(c: Cpu, donor: number, o: FptOptions): number {
       return idleExit(c, cpu);
     }
     // F10 (BUG16 drops this re-check)
+    gate('find_proxy_task:recheck_owner');
     if (!c.bug(16) && (c.tr(owner, T.on_rq) !== TASK_ON_RQ_QUEUED || c.tr(owner, T.cpu) !== cpu)) {
       unlockHop();
       exit(c, donor, FPT.F10_RECHECK_FAILED, p);
