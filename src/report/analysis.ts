@@ -1,7 +1,7 @@
 /**
  * What the event log says about mutex waits: for every waiter, how long it waited, how much of that
- * time its owner ran, and how much CPU time tasks of lower priority than the waiter got meanwhile
- * (priority-inversion time). Derived from sched_switch and mutex events only.
+ * time its owner chain ran, and how much CPU time tasks of lower priority than the waiter, outside
+ * that chain, got meanwhile (priority-inversion time). Derived from sched_switch and mutex events only.
  */
 import type { TraceEvent } from '../trace/ring.ts';
 import { EV } from '../trace/events.ts';
@@ -12,7 +12,7 @@ export interface WaitStats {
   waits: number;
   totalNs: number;
   maxNs: number;
-  /** time the mutex owner was some CPU's curr while this task waited */
+  /** time the mutex owner (or the owner of what it waits on, transitively) ran while this task waited */
   ownerRanNs: number;
   /** time tasks of lower priority than the waiter (not the owner) ran while it waited */
   inversionNs: number;
@@ -69,6 +69,21 @@ export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioO
     for (const h of holds) if (h.cpu === m && h.from <= t && t < h.to) return h.task;
     return -1;
   };
+  const waitingOn = (task: number, t: number): number => {
+    for (const w of waits) if (w.task === task && w.from <= t && t < w.to) return w.cpu;
+    return -1;
+  };
+  /** the owner chain of mutex m at time t: owner, the owner of what it waits on, ... */
+  const chainAt = (m: number, t: number): number[] => {
+    const out: number[] = [];
+    for (let hop = 0; hop < 64 && m >= 0; hop++) {
+      const o = holderAt(m, t);
+      if (o < 0 || out.includes(o)) break;
+      out.push(o);
+      m = waitingOn(o, t);
+    }
+    return out;
+  };
   const byKey = new Map<string, WaitStats>();
   for (const w of waits) {
     const key = `${w.task}:${w.cpu}`;
@@ -82,8 +97,7 @@ export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioO
       const from = Math.max(r.from, w.from);
       const to = Math.min(r.to, w.to);
       if (to <= from || r.task === w.task) continue;
-      const owner = holderAt(w.cpu, from);
-      if (r.task === owner) s.ownerRanNs += to - from;
+      if (chainAt(w.cpu, from).includes(r.task)) s.ownerRanNs += to - from;
       else if (prioOf(r.task) > prioOf(w.task)) {
         s.inversionNs += to - from;
         s.inverters[r.task] = (s.inverters[r.task] ?? 0) + (to - from);

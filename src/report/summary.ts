@@ -138,7 +138,7 @@ export function renderSummary(s: RunSummary): string {
   ));
   if (s.waits.length) {
     out.push('');
-    out.push('mutex waits (inversion = CPU time of lower-priority tasks other than the owner while the waiter waited):');
+    out.push('mutex waits (inversion = CPU time of lower-priority tasks outside the owner chain while the waiter waited):');
     out.push(table(
       ['waiter', 'mutex', 'waits', 'total_ms', 'max_ms', 'owner_ran_ms', 'inversion_ms', 'ran while waiting (lower prio)'],
       s.waits.map((w) => [w.task, w.mutex, w.waits, ms(w.totalNs), ms(w.maxNs), ms(w.ownerRanNs), ms(w.inversionNs),

@@ -5,9 +5,10 @@
  * times:
  *   t0      Ck   (fifo 40, pinned to CPU2) takes m2 and runs 10ms with it
  *   t0+1ms  hogk (fifo 50, pinned to CPU2) runs 40ms: it preempts Ck
- *   t0+2ms  Bk   (fifo 60, pinned to CPU1) takes m1, then blocks on m2 (owner Ck)
- *   t0+4ms  Ak   (fifo 80, pinned to CPU0) blocks on m1 (owner Bk, itself blocked on m2)
- * Proxy on: Bk and then Ak migrate hop by hop to CPU2, Ck runs with Ak's priority and the hog is
+ *   t0+2ms  Bk   (fifo 60, pinned to CPU1) takes m1 and runs 6ms with it
+ *   t0+3ms  Ak   (fifo 80, pinned to CPU0) blocks on m1: with proxy it migrates to CPU1 (Bk's CPU)
+ *   t0+8ms  Bk   blocks on m2 (owner Ck on CPU2): the chain Ak -> m1 -> Bk -> m2 -> Ck spans CPUs
+ * Proxy on: the chain migrates hop by hop: Bk to CPU2, then Ak from CPU1 to CPU2; Ck runs with Ak's priority and the hog is
  * starved until Ck unlocks m2; then Bk (2ms holding m2) and Ak (1ms) return home and finish. Proxy off:
  * Ck waits for the hog (~40ms), and Bk and Ak with it.
  * With more than 3 CPUs the extra CPUs stay idle.
@@ -46,10 +47,10 @@ export const chain3cpu = defineBuiltin({
         },
         {
           name: `B${n}`, policy: 'fifo', prio: 60, affinity: [1], cpu: 1, start: at(t0 + 2),
-          program: [lock('m1', [lock('m2', [run(ms(2))])])],
+          program: [lock('m1', [run(ms(6)), lock('m2', [run(ms(2))])])],
         },
         {
-          name: `A${n}`, policy: 'fifo', prio: 80, affinity: [0], cpu: 0, start: at(t0 + 4),
+          name: `A${n}`, policy: 'fifo', prio: 80, affinity: [0], cpu: 0, start: at(t0 + 3),
           program: [lock('m1', [run(ms(1))])],
         },
       ]),
