@@ -35,6 +35,8 @@ export interface MachineOptions {
   onProgress?: (fraction: number) => void;
   /** a signal to stop early (Ctrl-C) */
   abortSignal?: AbortSignal;
+  /** fault injection for the harness's own tests: overwrite a program word before the start */
+  corruptProgram?: { task: string; word: number; value: number };
 }
 
 export interface Finding {
@@ -168,6 +170,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
   const { arena: a, names } = buildArena(o);
   const nrCpus = a.nrCpus;
   const design = designByName(o.strategy)!;
+  if (o.corruptProgram) a.i32[a.prog(names.indexOf(o.corruptProgram.task)) + o.corruptProgram.word] = o.corruptProgram.value;
   const findings: Finding[] = [];
   const events: TraceEvent[] = [];
   const reader = new RingReader(a);

@@ -48,7 +48,11 @@ try {
   post({ type: 'done', cpu: d.cpu, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null });
 } catch (e) {
   const err = e as Error;
-  if (e instanceof MachineAbort || e instanceof Violation) {
+  if (e instanceof LockdepError && c) {
+    // a lockdep report is a failed check (I14), not an infrastructure failure
+    try { c.violation('I14', `${e.message}${e.otherHeld ? '' : ''}`, [c.rg(d.cpu, R.cur_task)].filter((t) => t >= 0)); } catch { /* Violation */ }
+    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: null });
+  } else if (e instanceof MachineAbort || e instanceof Violation) {
     post({ type: 'done', cpu: d.cpu, aborted: true, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null });
   } else {
     const held = c ? c.locks.held.map((l) => l) : [];

@@ -228,9 +228,10 @@ export class CpuLoop {
       }
       case OP.EXIT:
       case OP.END:
-      default:
         this.doExit(p);
         return;
+      default:
+        throw new Error(`${c.name(p)}: bad opcode ${op} at pc ${pc}`);
     }
   }
 
