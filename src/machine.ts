@@ -12,6 +12,7 @@ import { parseDuration } from './workload/duration.ts';
 import { PRIO_TO_WEIGHT, SCHED, TASK } from './sched/constants.ts';
 import { kernelPrio } from './sched/core.ts';
 import { designByName, designIndex } from './proxy/index.ts';
+import type { ProxyDesign } from './proxy/design.ts';
 import { RingReader, mergeByTime, type TraceEvent } from './trace/ring.ts';
 import { checkGlobal, countI10 } from './check/global.ts';
 import { lockName } from './sync/lockdep.ts';
@@ -180,6 +181,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
   let samples = 0;
   let i10 = 0;
   let interrupted = false;
+  let stoppedAt = 0;
 
   const workers: Worker[] = [];
   const done = new Set<number>();
@@ -262,7 +264,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
     if (elapsed >= o.durationNs || interrupted) break;
     if (samplerMs > 0 && Date.now() - lastSample >= samplerMs) {
       lastSample = Date.now();
-      const r = stopTheWorld(a, names, design.proxy, findings, lname);
+      const r = stopTheWorld(a, names, design, findings, lname);
       samples++;
       if (r === 'violation' || r === 'stuck') break;
       if (r > 0) i10 += r;
@@ -271,6 +273,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
   o.abortSignal?.removeEventListener('abort', onAbort);
 
   Atomics.store(a.i32, a.hdrIndex('stop'), 1);
+  stoppedAt = a.now();
   for (let c = 0; c < nrCpus; c++) { Atomics.add(a.i32, a.rq(c) + R.ipi, 1); Atomics.notify(a.i32, a.rq(c) + R.ipi); }
   Atomics.notify(a.i32, a.hdrIndex('park'));
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000));
@@ -287,7 +290,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
     reader.drain(events);
     return {
       arena: a, names, nrCpus, strategy: o.strategy, scenario: o.scenario, seed: o.seed, bugs: o.bugs ?? [],
-      durationNs: o.durationNs, elapsedNs: a.t0 ? a.now() : 0,
+      durationNs: o.durationNs, elapsedNs: stoppedAt || (a.t0 ? a.now() : 0),
       events: mergeByTime(events), eventsLost: reader.lost, findings, i10, samples, interrupted,
       chaos: o.chaos ? { fired: chaosFired, passed: chaosPassed } : null,
     };
@@ -295,7 +298,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
 }
 
 /** Park every CPU at a safe point, check the whole arena, resume. */
-function stopTheWorld(a: Arena, names: string[], proxy: boolean, findings: Finding[], lname: (l: number) => string): 'violation' | 'stuck' | number {
+function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, findings: Finding[], lname: (l: number) => string): 'violation' | 'stuck' | number {
   const i32 = a.i32;
   const park = a.hdrIndex('park');
   const parked = a.hdrIndex('parked');
@@ -316,7 +319,7 @@ function stopTheWorld(a: Arena, names: string[], proxy: boolean, findings: Findi
   }
   let ret: 'violation' | number = 0;
   if (Atomics.load(i32, parked) >= running) {
-    const v = checkGlobal(a, { proxy, names });
+    const v = checkGlobal(a, { proxy: design.proxy, names, runningBlockedIllegal: design.runningBlockedIllegal });
     if (v) {
       findings.push({ kind: 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() });
       Atomics.add(i32, a.hdrIndex('nr_violations'), 1);

@@ -12,6 +12,8 @@ export interface GlobalViolation { id: string; msg: string; tasks: number[] }
 export interface GlobalCheckOptions {
   proxy: boolean;
   names: string[];
+  /** design (c): RUNNING + blocked_on is illegal outside __schedule (I10 is a violation) */
+  runningBlockedIllegal?: boolean;
 }
 
 export function checkGlobal(a: Arena, o: GlobalCheckOptions): GlobalViolation | null {
@@ -65,6 +67,22 @@ export function checkGlobal(a: Arena, o: GlobalCheckOptions): GlobalViolation | 
   }
   for (let p = nCpus; p < nTasks; p++) {
     if (tg(p, T.on_cpu) && currOf[p] === -1) return { id: 'I5', msg: `${name(p)} has on_cpu=1 but is no CPU's curr`, tasks: [p] };
+  }
+  // I8: every rq->donor is idle or queued on that rq
+  for (let cpu = 0; cpu < nCpus; cpu++) {
+    const d = i32[a.rq(cpu) + R.donor];
+    if (tg(d, T.is_idle)) continue;
+    if (tg(d, T.on_rq) !== TASK_ON_RQ_QUEUED || tg(d, T.list_cpu) !== cpu) {
+      return { id: 'I8', msg: `rq[${cpu}]->donor is ${name(d)}, which is not queued on rq[${cpu}] (on_rq=${tg(d, T.on_rq)}, list ${tg(d, T.list_cpu)})`, tasks: [d] };
+    }
+  }
+  // I10 (design c): no RUNNING task off-CPU with blocked_on set
+  if (o.runningBlockedIllegal) {
+    for (let p = nCpus; p < nTasks; p++) {
+      if (tg(p, T.__state) === TASK.RUNNING && tg(p, T.blocked_on) !== 0 && tg(p, T.on_cpu) === 0) {
+        return { id: 'I10', msg: `${name(p)} is TASK_RUNNING with blocked_on set outside __schedule`, tasks: [p] };
+      }
+    }
   }
   // I9: a RUNNING task nobody runs, queues or wakes
   for (let p = nCpus; p < nTasks; p++) {

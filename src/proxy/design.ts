@@ -24,8 +24,20 @@ export interface ProxyDesign {
   ttwuCurrent?(c: Cpu, p: number): void;
   /** T2 failed: return true to go on anyway (design b's "runnable but waking") */
   ttwuRunnableButWaking?(c: Cpu, p: number): boolean;
-  /** inside ttwu_runnable (held{pi, rq}): return true to refuse and fall through to a full wakeup */
-  ttwuRunnableBlocked?(c: Cpu, cpu: number, p: number): boolean;
+  /**
+   * inside ttwu_runnable (held{pi, rq}), called before and after the sched_delayed requeue:
+   * return true to refuse the wakeup and fall through to a full wakeup (select_task_rq)
+   */
+  ttwuRunnableBlocked?(c: Cpu, cpu: number, p: number, phase: 'before-delayed' | 'after-delayed'): boolean;
+  /** try_to_wake_up() full path, right after WRITE_ONCE(p->__state, TASK_WAKING) (held{pi}) */
+  ttwuFullWakeup?(c: Cpu, p: number): void;
+  /**
+   * try_to_block_task() found a signal pending for a task with blocked_on set (held{rq}).
+   * Default (v26 as the issue describes it): blocked_on -> PROXY_WAKING.
+   */
+  signalPendingBlocked?(c: Cpu, p: number): void;
+  /** TASK_RUNNING with blocked_on set outside __schedule is illegal (I10 is a violation, not a count) */
+  readonly runningBlockedIllegal?: boolean;
 }
 
 /** A design that never proxies: sched_proxy_exec=0 (the baseline). */

@@ -226,7 +226,10 @@ export function tryToBlockTask(c: Cpu, cpu: number, p: number, st: number, shoul
   if (signalPendingState(c, st, p)) {
     c.tw(p, T.__state, TASK.RUNNING);
     // blocked_on (if set) -> PROXY_WAKING: the task must go through a return before it runs.
-    if (c.proxy) setTaskBlockedOnWaking(c, p, -1);
+    if (c.proxy) {
+      if (c.design.signalPendingBlocked) c.design.signalPendingBlocked(c, p);
+      else setTaskBlockedOnWaking(c, p, -1);
+    }
     return false;
   }
   if (!shouldBlock) return false;

@@ -74,6 +74,7 @@ function __tryToWakeUp(c: Cpu, p: number, state: number, wf: number): boolean {
   }
   // T5
   c.tw(p, T.__state, TASK.WAKING);
+  c.design.ttwuFullWakeup?.(c, p);
   // T6: the wakelist is not modelled: ttwu_queue always takes the target rq lock (T10).
   // T7
   gate('try_to_wake_up:on_cpu_wait');
@@ -124,10 +125,11 @@ function ttwuRunnable(c: Cpu, p: number, wf: number): boolean {
   }
   updateRqClock(c, cpu);
   const hook = c.design.ttwuRunnableBlocked;
-  // Design (c) as posted handled blocked_on before the delayed requeue (BUG8 restores that order).
-  if (hook && c.bug(8) && hook(c, cpu, p)) { rqUnlock(c, cpu); return false; }
+  // a design may refuse the wakeup of a blocked task here: before the delayed requeue (the seed's
+  // sketch as posted, BUG8) or after it; it then continues with a full wakeup
+  if (hook && hook(c, cpu, p, 'before-delayed')) { rqUnlock(c, cpu); return false; }
   if (c.tg(p, T.sched_delayed)) enqueueTask(c, cpu, p, ENQUEUE.DELAYED | ENQUEUE.NOCLOCK);
-  if (hook && !c.bug(8) && hook(c, cpu, p)) { rqUnlock(c, cpu); return false; }
+  if (hook && hook(c, cpu, p, 'after-delayed')) { rqUnlock(c, cpu); return false; }
   if (!c.tr(p, T.on_cpu)) wakeupPreempt(c, cpu, p);
   const blocked = c.tr(p, T.blocked_on) !== 0 ? 1 : 0;
   ttwuDoWakeup(c, p);

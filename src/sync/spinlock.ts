@@ -142,7 +142,8 @@ export class Locks {
         `holder: ${other ? `${other.who} ${this.heldNames(other.held)}` : 'nobody'}`,
         [...this.held], other?.held ?? null);
     }
-    this.held.splice(k, 1);
+    if (k === this.held.length - 1) this.held.pop();
+    else this.held.splice(k, 1);
     this.mirror();
     if (Atomics.exchange(i32, w, 0) & CONTENDED) Atomics.notify(i32, w, 1);
   }
@@ -152,12 +153,13 @@ export class Locks {
     this.mirror();
   }
 
+  /** keep the arena copy of the held stack current (soft-lockup and crash reports read it) */
   private mirror(): void {
     if (this.rqBase < 0) return;
     const i32 = this.a.i32;
-    const n = Math.min(this.held.length, 8);
-    for (let k = 0; k < n; k++) i32[this.rqBase + R.held + k] = this.held[k];
-    i32[this.rqBase + R.held_depth] = this.held.length;
+    const n = this.held.length;
+    if (n > 0 && n <= 8) i32[this.rqBase + R.held + n - 1] = this.held[n - 1];
+    i32[this.rqBase + R.held_depth] = n;
   }
 
   isHeld(id: number): boolean {
