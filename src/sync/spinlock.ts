@@ -142,9 +142,8 @@ export class Locks {
         `holder: ${other ? `${other.who} ${this.heldNames(other.held)}` : 'nobody'}`,
         [...this.held], other?.held ?? null);
     }
-    if (k === this.held.length - 1) this.held.pop();
-    else this.held.splice(k, 1);
-    this.mirror();
+    if (k === this.held.length - 1) { this.held.pop(); this.mirror(); }
+    else { this.held.splice(k, 1); this.mirrorAll(); }
     if (Atomics.exchange(i32, w, 0) & CONTENDED) Atomics.notify(i32, w, 1);
   }
 
@@ -160,6 +159,13 @@ export class Locks {
     const n = this.held.length;
     if (n > 0 && n <= 8) i32[this.rqBase + R.held + n - 1] = this.held[n - 1];
     i32[this.rqBase + R.held_depth] = n;
+  }
+
+  private mirrorAll(): void {
+    if (this.rqBase < 0) return;
+    const n = Math.min(this.held.length, 8);
+    for (let k = 0; k < n; k++) this.a.i32[this.rqBase + R.held + k] = this.held[k];
+    this.a.i32[this.rqBase + R.held_depth] = this.held.length;
   }
 
   isHeld(id: number): boolean {
