@@ -137,7 +137,7 @@ export function buildArena(o: MachineOptions): { arena: Arena; names: string[] }
     i32[r + R.spinning_on] = -1;
     i32[r + R.cur_task] = -1;
   }
-  const all = (1 << nrCpus) - 1;
+  const all = nrCpus >= 32 ? -1 : (1 << nrCpus) - 1;
   s.tasks.forEach((ts, k) => {
     const p = nrCpus + k;
     const b = a.t(p);

@@ -110,11 +110,9 @@ export function checkGlobal(a: Arena, o: GlobalCheckOptions): GlobalViolation | 
   }
   for (let p = nCpus; p < nTasks; p++) {
     const bo = tg(p, T.blocked_on);
+    // (with proxy off a signalled waiter runs with blocked_on = M, §10 E1, but it is still listed)
     if (bo > 0 && waitsOn[p] !== bo - 1) {
-      // with proxy off a signalled waiter runs with blocked_on = M until the unlock path (§10 E1)
-      if (o.proxy || waitsOn[p] !== -1 || tg(p, T.kpc) !== 1) {
-        return { id: 'I2', msg: `${name(p)}->blocked_on = mutex ${bo - 1} but it is not on that wait list`, tasks: [p] };
-      }
+      return { id: 'I2', msg: `${name(p)}->blocked_on = mutex ${bo - 1} but it is not on that wait list`, tasks: [p] };
     }
     // I18: a queued task with blocked_on == NULL sits on an allowed CPU
     if (o.proxy && bo === 0 && tg(p, T.on_rq) === TASK_ON_RQ_QUEUED && !tg(p, T.affinity_pending) &&

@@ -152,13 +152,13 @@ export function mutexLock(c: Cpu, p: number, m: number, state: number): number {
   c.ts(p, T.kop_state, state);
   c.tsd(p, T.block_time, c.now());
   c.emit(EV.MUTEX_BLOCK, p, m);
-  return mutexLoop(c, p, m, state, false);
+  return mutexLoop(c, p, m, state);
 }
 
 /** M7..M11 with wait_lock and blocked_lock held. */
-function mutexLoop(c: Cpu, p: number, m: number, state: number, first: boolean): number {
-  // M7
-  if (__mutexTrylockCommon(c, p, m, first)) return acquired(c, p, m);
+function mutexLoop(c: Cpu, p: number, m: number, state: number): number {
+  // M7: a plain trylock (no handoff request at the loop top)
+  if (__mutexTrylockCommon(c, p, m, false)) return acquired(c, p, m);
   // M8
   c.locks.unlock(Locks.blocked(p));
   // M9
@@ -193,7 +193,7 @@ export function mutexLockResume(c: Cpu, p: number): number {
   // M15
   if (__mutexTrylockCommon(c, p, m, first)) return acquired(c, p, m);
   // M16 (optimistic spin) not modelled; LOOP
-  return mutexLoop(c, p, m, state, first);
+  return mutexLoop(c, p, m, state);
 }
 
 /** ACQ: held{wait, blocked} */

@@ -4,7 +4,7 @@
  * Kernel functions take it as their first argument.
  */
 import type { Arena } from '../shm/arena.ts';
-import { H, R, T, EVENT } from '../shm/layout.ts';
+import { ARENA_MAGIC, H, R, T, EVENT } from '../shm/layout.ts';
 import { Locks, MachineAbort } from '../sync/spinlock.ts';
 import { prng } from '../sync/gate.ts';
 import { EV } from '../trace/events.ts';
@@ -120,7 +120,8 @@ export class Cpu {
   /** cpu_relax() in a spin-wait loop: yields the host core now and then, and unwinds on abort. */
   relax(iter: number): void {
     if ((iter & 63) === 63) {
-      Atomics.wait(this.i32, this.a.r.headerI + H.magic, 0, 0.02);
+      // the magic word never changes: a 20 us sleep that gives the host core away
+      Atomics.wait(this.i32, this.a.r.headerI + H.magic, ARENA_MAGIC, 0.02);
       if (this.aborted()) throw new MachineAbort();
     }
   }

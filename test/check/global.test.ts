@@ -211,12 +211,12 @@ describe('checkGlobal', () => {
     expect(check()).toBeNull();
   });
 
-  it('I2 with proxy off: a waiter back from schedule (kpc=1) off the list is tolerated (§10 E1), others are not', () => {
+  it('I2 with proxy off too: blocked_on = M off M\'s wait list is a violation, whatever kpc says', () => {
     busy();
     tset(a, B, T.blocked_on, blockedOnMutex(0));
     expect(check(false)?.id).toBe('I2');
     tset(a, B, T.kpc, 1);
-    expect(check(false)).toBeNull();
+    expect(check(false)?.id).toBe('I2');
     expect(check(true)?.id).toBe('I2');
   });
 
