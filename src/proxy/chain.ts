@@ -16,7 +16,8 @@ import {
   attachOneTask, proxySetTaskCpu, reschedCurr, rqLock, rqUnlock, selectTaskRq, setDonor,
   setTaskCpu, taskRqLock, taskRqUnlock, tryToBlockTask, updateRqClock,
 } from '../sched/core.ts';
-import { blockTaskState, deactivateTask } from '../sched/enqueue.ts';
+import { blockTask, blockTaskState, deactivateTask } from '../sched/enqueue.ts';
+import { wakeUpProcess } from '../sched/ttwu.ts';
 import { __clearTaskBlockedOn, clearTaskBlockedOn } from '../locking/blocked-on.ts';
 import { mutexOwner } from '../locking/mutex.ts';
 import { EV, FPT } from '../trace/events.ts';
@@ -100,6 +101,7 @@ export function proxyForceReturn(c: Cpu, cpu: number, p: number): void {
   proxyReleaseRqLock(c, cpu, p);
   gate('proxy_force_return:after_unlock');
   let target = -1;
+  let wakeAfter = false;
   const trq = taskRqLock(c, p, 'proxy_force_return:task_rq_lock');
   if (trq !== cpu) {
     // someone moved it: that CPU handles any further migration
@@ -107,6 +109,13 @@ export function proxyForceReturn(c: Cpu, cpu: number, p: number): void {
     // dequeued: someone else will wake us
   } else if (p === c.rg(trq, R.curr) || c.tr(p, T.on_cpu)) {
     c.warn('force_return_on_cpu', `proxy_force_return: ${c.name(p)} is current/on_cpu on rq[${trq}]`, p);
+  } else if (c.bug(2)) {
+    // BUG2, the v22 form: block the task, clear blocked_on, and let wake_up_process() place it.
+    // If the unlock's ttwu already made p RUNNING, wake_up_process() bails at the state match.
+    updateRqClock(c, trq);
+    blockTask(c, trq, p, DEQUEUE.NOCLOCK | DEQUEUE.SPECIAL);
+    clearTaskBlockedOn(c, p, -1);
+    wakeAfter = true;
   } else {
     updateRqClock(c, trq);
     deactivateTask(c, trq, p, DEQUEUE.NOCLOCK);
@@ -122,6 +131,7 @@ export function proxyForceReturn(c: Cpu, cpu: number, p: number): void {
   taskRqUnlock(c, trq, p);
   gate('proxy_force_return:before_attach');
   if (target >= 0) attachOneTask(c, target, p, 'proxy_force_return:attach_rq_lock');
+  if (wakeAfter) wakeUpProcess(c, p);
   proxyReacquireRqLock(c, cpu);
 }
 

@@ -12,7 +12,7 @@ export const forceReturn: ProxyDesign = {
   summary: 'the v26 series as merged: return migration by proxy_force_return() from find_proxy_task()',
   proxy: true,
   wakingIsSpecial: false,
-  bugs: [1, 3, 4, 5, 7, 12, 13, 16, 18],
+  bugs: [1, 2, 3, 4, 5, 7, 12, 13, 18],
   findProxyTask(c, donor) {
     return findProxyTaskV26(c, donor, { forceReturn: true, deactivate: 'v26' });
   },

@@ -233,7 +233,7 @@ export function tryToBlockTask(c: Cpu, cpu: number, p: number, st: number, shoul
     return false;
   }
   if (!shouldBlock) return false;
-  const flags = DEQUEUE.NOCLOCK | (isSpecialTaskState(st, c.design.wakingIsSpecial) ? DEQUEUE.SPECIAL : 0);
+  const flags = DEQUEUE.NOCLOCK | (isSpecialTaskState(st, c.wakingIsSpecial()) ? DEQUEUE.SPECIAL : 0);
   const done = blockTask(c, cpu, p, flags);
   c.emit(EV.BLOCK, p, st, done ? 0 : 1);
   return true;

@@ -58,6 +58,8 @@ export class Cpu {
   /** sched_proxy_exec() */
   get proxy(): boolean { return this.design.proxy; }
   bug(n: number): boolean { return (this.bugs & (1 << n)) !== 0; }
+  /** is_special_task_state() includes TASK_WAKING (design c; BUG20 drops it) */
+  wakingIsSpecial(): boolean { return this.design.wakingIsSpecial && !this.bug(20); }
 
   name(t: number): string { return this.names[t] ?? `task[${t}]`; }
 

@@ -59,6 +59,12 @@ export function enqueueTask(c: Cpu, cpu: number, p: number, flags: number): void
  */
 export function dequeueTask(c: Cpu, cpu: number, p: number, flags: number): boolean {
   c.locks.assertHeld(Locks.rq(cpu), 'dequeue_task');
+  if ((flags & DEQUEUE.SLEEP) && !(flags & DEQUEUE.DELAYED) && c.tg(p, T.sched_delayed)) {
+    // A sleep-dequeue of an entity that is already delayed: the fair class considers it gone
+    // and does nothing (the kernel requeues delayed tasks first; BUG8 forgets to).
+    c.warn('dequeue_delayed_again', `block of ${c.name(p)} which is already sched_delayed`, p);
+    return false;
+  }
   if (isFair(c, p) && (flags & DEQUEUE.SLEEP) && !(flags & (DEQUEUE.SPECIAL | DEQUEUE.DELAYED))) {
     const ppm = c.a.hdr('delayed_ppm');
     if (ppm > 0 && c.tg(p, T.sched_delayed) === 0 && c.rnd() * 1e6 < ppm) {
@@ -76,6 +82,10 @@ export function dequeueTask(c: Cpu, cpu: number, p: number, flags: number): bool
 /** @kernel kernel/sched/core.c activate_task() */
 export function activateTask(c: Cpu, cpu: number, p: number, flags: number): void {
   if (c.tr(p, T.on_rq) === TASK_ON_RQ_MIGRATING) flags |= ENQUEUE.MIGRATED;
+  // I5: a task still running on another CPU must never become runnable here
+  if (c.tr(p, T.on_cpu) && c.rr(cpu, R.curr) !== p) {
+    c.violation('I5', `${c.name(p)} activated on rq[${cpu}] while it still runs (on_cpu=1) elsewhere`, [p]);
+  }
   enqueueTask(c, cpu, p, flags);
   c.tw(p, T.on_rq, TASK_ON_RQ_QUEUED);
 }
@@ -100,7 +110,7 @@ export function blockTask(c: Cpu, cpu: number, p: number, flags: number): boolea
 
 /** block_task(rq, p, task_state) of the later trees / Peter's sketch: flags from the state */
 export function blockTaskState(c: Cpu, cpu: number, p: number, state: number): boolean {
-  const flags = DEQUEUE.NOCLOCK | (isSpecialTaskState(state, c.design.wakingIsSpecial) ? DEQUEUE.SPECIAL : 0);
+  const flags = DEQUEUE.NOCLOCK | (isSpecialTaskState(state, c.wakingIsSpecial()) ? DEQUEUE.SPECIAL : 0);
   return blockTask(c, cpu, p, flags);
 }
 

@@ -7,19 +7,22 @@ describe('chain-3cpu under force-return', () => {
   it('A and B end up on CPU2 where C runs for A; A moved hop by hop through CPU1', async () => {
     const r = await run('chain-3cpu', 'force-return', 620);
     expect(failures(r)).toEqual([]);
-    let hopByHop = 0;
+    // An episode whose chain formed as scripted (A blocked on m1 while B held it, then B blocked on
+    // m2 while C held it) must show the hop-by-hop migration; host jitter can spoil an episode.
+    let formed = 0;
     for (const n of [1, 2, 3]) {
-      const A = id(r, `A${n}`);
-      const B = id(r, `B${n}`);
-      const C = id(r, `C${n}`);
+      const [A, B, C] = ['A', 'B', 'C'].map((x) => id(r, `${x}${n}`));
+      const at = (type: number, t: number) => r.events.find((e) => e.type === type && e.task === t);
+      const aBlocks = at(EV.MUTEX_BLOCK, A);
+      const bBlocks = at(EV.MUTEX_BLOCK, B);
+      const bGetsM2 = r.events.find((e) => e.type === EV.MUTEX_ACQUIRE && e.task === B && e.a === 1);
+      if (!aBlocks || !bBlocks || !bGetsM2 || !(aBlocks.time < bBlocks.time)) continue;
+      formed++;
       const migs = (t: number) => r.events.filter((e) => e.type === EV.PROXY_MIGRATE && e.task === t).map((e) => [e.a, e.b]);
       expect(migs(B)[0], `B${n} migrates to C's CPU`).toEqual([1, 2]);
-      const am = migs(A);
-      expect(am.some(([, to]) => to === 2), `A${n} reaches CPU2`).toBe(true);
-      if (am[0]?.[0] === 0 && am[0]?.[1] === 1 && am[1]?.[0] === 1 && am[1]?.[1] === 2) hopByHop++;
+      expect(migs(A).slice(0, 2), `A${n} hops 0 -> 1 -> 2`).toEqual([[0, 1], [1, 2]]);
       expect(r.events.some((e) => e.type === EV.PROXY_RUN && e.task === A && e.a === C), `C${n} runs for A${n}`).toBe(true);
     }
-    expect(hopByHop).toBeGreaterThan(0);
-    expect(Math.max(...r.findings.map(() => 0), 0)).toBe(0);
+    expect(formed).toBeGreaterThan(0);
   });
 });

@@ -110,7 +110,7 @@ describe('built-in scenarios', () => {
       expect([a.affinity, b.affinity, c.affinity, hog.affinity]).toEqual([[0], [1], [2], [2]]);
       expect(a.prio! > b.prio! && b.prio! > hog.prio! && hog.prio! > (c.prio ?? 0)).toBe(true);
       expect(startMs(c) < startMs(b) && startMs(b) < startMs(a)).toBe(true);
-      expect(b.program[0]).toMatchObject({ op: 'lock', mutex: 'm1', critical: [{ op: 'lock', mutex: 'm2' }] });
+      expect(b.program[0]).toMatchObject({ op: 'lock', mutex: 'm1', critical: [{ op: 'run' }, { op: 'lock', mutex: 'm2' }] });
     }
   });
 
