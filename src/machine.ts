@@ -15,6 +15,7 @@ import { designByName, designIndex } from './proxy/index.ts';
 import type { ProxyDesign } from './proxy/design.ts';
 import { RingReader, mergeByTime, type TraceEvent } from './trace/ring.ts';
 import { checkGlobal, countI10 } from './check/global.ts';
+import { Watchdog } from './check/watchdog.ts';
 import { lockName } from './sync/lockdep.ts';
 import type { CpuWorkerData } from '../workers/cpu.ts';
 
@@ -52,6 +53,13 @@ export interface Finding {
   stack?: string;
 }
 
+export interface LivenessMetrics {
+  /** L2: samples in which some donor was stranded (PROXY_WAKING, or RUNNING + blocked_on) */
+  stranded_observations: number;
+  /** L2: the longest a single donor stayed stranded, in samples */
+  stranded_longest_samples: number;
+}
+
 export interface RunResult {
   arena: Arena;
   names: string[];
@@ -67,6 +75,7 @@ export interface RunResult {
   findings: Finding[];
   i10: number;
   samples: number;
+  liveness: LivenessMetrics;
   interrupted: boolean;
   chaos: { fired: Record<string, number>; passed: Record<string, number> } | null;
 }
@@ -180,6 +189,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
   const lname = (l: number): string => lockName(l, (t) => names[t] ?? `task[${t}]`);
   let samples = 0;
   let i10 = 0;
+  const watchdog = new Watchdog(a, names);
   let interrupted = false;
   let stoppedAt = 0;
 
@@ -264,7 +274,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
     if (elapsed >= o.durationNs || interrupted) break;
     if (samplerMs > 0 && Date.now() - lastSample >= samplerMs) {
       lastSample = Date.now();
-      const r = stopTheWorld(a, names, design, findings, lname);
+      const r = stopTheWorld(a, names, design, findings, lname, watchdog);
       samples++;
       if (r === 'violation' || r === 'stuck') break;
       if (r > 0) i10 += r;
@@ -292,13 +302,14 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
       arena: a, names, nrCpus, strategy: o.strategy, scenario: o.scenario, seed: o.seed, bugs: o.bugs ?? [],
       durationNs: o.durationNs, elapsedNs: stoppedAt || (a.t0 ? a.now() : 0),
       events: mergeByTime(events), eventsLost: reader.lost, findings, i10, samples, interrupted,
+      liveness: { stranded_observations: watchdog.strandedObservations, stranded_longest_samples: watchdog.strandedLongest },
       chaos: o.chaos ? { fired: chaosFired, passed: chaosPassed } : null,
     };
   }
 }
 
 /** Park every CPU at a safe point, check the whole arena, resume. */
-function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, findings: Finding[], lname: (l: number) => string): 'violation' | 'stuck' | number {
+function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, findings: Finding[], lname: (l: number) => string, watchdog: Watchdog): 'violation' | 'stuck' | number {
   const i32 = a.i32;
   const park = a.hdrIndex('park');
   const parked = a.hdrIndex('parked');
@@ -319,7 +330,7 @@ function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, findings: 
   }
   let ret: 'violation' | number = 0;
   if (Atomics.load(i32, parked) >= running) {
-    const v = checkGlobal(a, { proxy: design.proxy, names, runningBlockedIllegal: design.runningBlockedIllegal });
+    const v = checkGlobal(a, { proxy: design.proxy, names, runningBlockedIllegal: design.runningBlockedIllegal }) ?? watchdog.observe();
     if (v) {
       findings.push({ kind: 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() });
       Atomics.add(i32, a.hdrIndex('nr_violations'), 1);

@@ -49,6 +49,23 @@ export interface RunOptions {
   /** Gate windows (names or prefixes) where chaos applies; empty = all. */
   chaosWindows: string[];
   quiet: boolean;
+  /** write the arena as JSON at the end of the run */
+  dump?: string;
+  /** where failure artifacts go */
+  artifactDir: string;
+}
+
+export interface HuntOptions {
+  /** per run, ns */
+  budget: number;
+  runs: number;
+  json: boolean;
+  /** restrict to these bugs (BUGn); empty = all */
+  bugs: string[];
+  /** skip the clean runs of the correct designs */
+  bugsOnly: boolean;
+  seed: number;
+  artifactDir: string;
 }
 
 export interface ListOptions {
@@ -58,6 +75,7 @@ export interface ListOptions {
 export type Command =
   | { command: 'run'; options: RunOptions }
   | { command: 'list'; options: ListOptions }
+  | { command: 'hunt'; options: HuntOptions }
   /** `topic`: the command whose help is wanted (undefined: the general help). `implicit`: no
    *  arguments at all were given (print the help, but exit with EXIT.USAGE). */
   | { command: 'help'; topic?: string; implicit?: boolean };
@@ -206,6 +224,8 @@ export const COMMANDS: CommandSpec[] = [
         help: 'Delay only at this gate window (a name, or a prefix such as "ttwu"). Repeatable.',
       },
       { name: 'quiet', type: 'bool', help: 'Print only the verdict and errors.' },
+      { name: 'dump', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the whole arena (tasks, runqueues, mutexes) as JSON to <file> at the end.' },
+      { name: 'artifact-dir', type: 'string', metavar: '<dir>', default: 'failures', expect: 'a directory', help: 'Where a failed run writes its failure artifact.' },
       HELP_FLAG,
     ],
     examples: [
@@ -232,6 +252,49 @@ export const COMMANDS: CommandSpec[] = [
           chaosMax: num(values, 'chaos-max')!,
           chaosWindows: values.get('chaos-window') as string[],
           quiet: values.get('quiet') === true,
+          dump: str(values, 'dump'),
+          artifactDir: str(values, 'artifact-dir')!,
+        },
+      };
+    },
+  },
+  {
+    name: 'hunt',
+    summary: 'Detection matrix: every planted bug on its directed scenario, every correct design clean',
+    synopsis: 'hunt [--budget <dur>] [--runs <k>] [--bug <BUGn>] [--json]',
+    description:
+      'Runs every (known bug, directed scenario) pair k times until the bug is detected or the budget '
+      + 'of a run is spent, and every correct design on every directed scenario for the same budget. '
+      + 'Prints the matrix: bug, design, scenario, detected in k/k runs, the invariant that fired and the '
+      + 'median time to detection; correct designs must show 0 violations. Exits 1 if a bug went '
+      + 'undetected or a correct design failed.',
+    flags: [
+      { name: 'budget', type: 'duration', metavar: '<dur>', min: 1e6, default: '3s', help: 'Longest run of one case.' },
+      { name: 'runs', type: 'int', metavar: '<k>', min: 1, max: 100, default: 3, help: 'Runs per case (different seeds).' },
+      {
+        name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'all', noun: 'bug',
+        choices: (ctx) => ctx.allowedBugs,
+        normalize: (v) => {
+          const m = /^bug(\d+)$/i.exec(v);
+          if (m === null) throw new Error(`expected BUGn (e.g. BUG11), got ${JSON.stringify(v)}`);
+          return `BUG${Number(m[1])}`;
+        },
+        help: 'Only these bugs. Repeatable.',
+      },
+      { name: 'bugs-only', type: 'bool', help: 'Skip the clean runs of the correct designs.' },
+      { name: 'seed', type: 'int', metavar: '<n>', min: 0, max: MAX_SEED, default: 1, help: 'Seed of the first run; run i uses seed+i.' },
+      { name: 'json', type: 'bool', help: 'Print the matrix as JSON on stdout.' },
+      { name: 'artifact-dir', type: 'string', metavar: '<dir>', default: 'failures', expect: 'a directory', help: 'Where the artifacts of unexpected failures go.' },
+      HELP_FLAG,
+    ],
+    examples: [`${PROG} hunt`, `${PROG} hunt --budget 5s --runs 5`, `${PROG} hunt --bug BUG11 --runs 20 --json`],
+    build(values): Command {
+      return {
+        command: 'hunt',
+        options: {
+          budget: num(values, 'budget')!, runs: num(values, 'runs')!, json: values.get('json') === true,
+          bugs: values.get('bug') as string[], bugsOnly: values.get('bugs-only') === true,
+          seed: num(values, 'seed')!, artifactDir: str(values, 'artifact-dir')!,
         },
       };
     },

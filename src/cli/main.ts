@@ -8,10 +8,13 @@ import { DESIGNS } from '../proxy/index.ts';
 import { KNOWN_BUGS } from '../proxy/bugs.ts';
 import { cmdRun } from './run.ts';
 import { cmdList } from './list.ts';
+import { cmdHunt } from './hunt.ts';
+import { GATE_WINDOWS } from '../sync/windows.ts';
 
 export const ctx: ArgsContext = {
   allowedStrategies: DESIGNS.map((d) => d.name),
   allowedBugs: KNOWN_BUGS.map((b) => `BUG${b.n}`),
+  allowedChaosWindows: GATE_WINDOWS,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdList(cmd.options);
     case 'run':
       return cmdRun(cmd.options);
+    case 'hunt':
+      return cmdHunt(cmd.options);
   }
   return EXIT.USAGE;
 }

@@ -2,11 +2,14 @@
 import { resolveScenario } from '../workload/validate.ts';
 import { parseDuration, formatDuration } from '../workload/duration.ts';
 import { runMachine, type RunResult } from '../machine.ts';
-import { summarize, renderSummary } from '../report/summary.ts';
+import { summarize, renderSummary, type RunSummary } from '../report/summary.ts';
+import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
 import { ftraceText } from '../trace/ftrace.ts';
 import { writeFileAtomic } from '../report/files.ts';
 import { T } from '../shm/layout.ts';
-import { EXIT } from './errors.ts';
+import { dumpArena } from '../shm/dump.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { KNOWN_BUGS } from '../proxy/bugs.ts';
 import type { RunOptions } from './args.ts';
 import { Progress } from './progress.ts';
 
@@ -31,6 +34,12 @@ export async function cmdRun(o: RunOptions): Promise<number> {
   const scenario = resolveScenario(o.scenario, { cpus: o.cpus });
   const durationNs = o.duration ?? parseDuration(scenario.duration ?? '2s');
   const bugs = o.bugs.map((b) => Number(b.replace(/^BUG/i, '')));
+  for (const b of bugs) {
+    const kb = KNOWN_BUGS.find((k) => k.n === b);
+    if (kb && !kb.designs.includes(o.strategy)) {
+      throw new UsageError(`--bug BUG${b}: applies to ${kb.designs.join(', ')}, not to --strategy ${o.strategy}`);
+    }
+  }
   const cpus = o.cpus ?? scenario.cpus;
   if (!o.quiet && !o.json) {
     process.stderr.write(`proxysim: ${scenario.name} under ${o.strategy} on ${cpus} CPU workers for ${formatDuration(durationNs)} (seed ${o.seed}${o.seedGenerated ? ', generated' : ''})\n`);
@@ -56,8 +65,21 @@ export async function cmdRun(o: RunOptions): Promise<number> {
       `proxysim scenario=${scenario.name} strategy=${o.strategy} cpus=${cpus} seed=${o.seed}${bugs.length ? ` bugs=${o.bugs.join(',')}` : ''}`,
     ]));
   }
+  if (o.dump) writeFileAtomic(o.dump, JSON.stringify(dumpArena(r.arena, r.names, r.scenario.mutexes), null, 1) + '\n');
+  const code = exitCodeFor(r);
+  let artifactPath: string | null = null;
+  if (code === EXIT.CHECK_FAILED || code === EXIT.INFRA) {
+    const art = buildArtifact(r, {
+      scenario: o.scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
+      chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows } : null,
+    }, traceContext(r));
+    artifactPath = writeArtifact(art, o.artifactDir);
+    (s as RunSummary & { artifact?: string; rerun?: string }).artifact = artifactPath;
+    (s as RunSummary & { artifact?: string; rerun?: string }).rerun = art.command;
+    if (!o.json) process.stderr.write(renderArtifact(art, artifactPath) + '\n');
+  }
   if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
   else process.stdout.write(renderSummary(s) + '\n');
   if (o.trace && !o.json) process.stderr.write(`trace: ${o.trace} (${r.events.length} events)\n`);
-  return exitCodeFor(r);
+  return code;
 }

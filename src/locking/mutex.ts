@@ -165,6 +165,9 @@ function mutexLoop(c: Cpu, p: number, m: number, state: number): number {
   if (signalPendingState(c, state, p)) return interrupted(c, p, m);
   // M10
   c.locks.unlock(Locks.wait(m));
+  // window M10 -> M11: state != RUNNING, blocked_on = M, still rq->curr; an unlock or a signal
+  // on another CPU can land here (design c's hole 1)
+  gate('mutex_lock:M10_M11');
   // M11: schedule(); the CPU loop calls __schedule and resumes us at M12
   c.ts(p, T.kpc, K_MUTEX_WAIT);
   return LOCK_SCHEDULE;

@@ -258,6 +258,16 @@ export function pickNextTask(c: Cpu, cpu: number): number {
   }
 }
 
+/** L3 proxy livelock: find_proxy_task keeps giving NULL/idle for the same donor. */
+export const L3_LIMIT = 20_000;
+function proxyNoProgress(c: Cpu, donor: number): void {
+  if (c.l3Donor === donor) c.l3Streak++;
+  else { c.l3Donor = donor; c.l3Streak = 1; }
+  if (c.l3Streak > L3_LIMIT) {
+    c.violation('L3', `proxy livelock on CPU${c.cpu}: find_proxy_task returned NULL/idle for donor ${c.name(donor)} ${c.l3Streak} times in a row`, [donor]);
+  }
+}
+
 /** rq->donor = next, with set_next_entity()'s bookkeeping. held{rq} */
 export function setDonor(c: Cpu, cpu: number, next: number): void {
   if (c.rg(cpu, R.donor) === next) return;
@@ -296,11 +306,14 @@ export function __schedule(c: Cpu, mode: number): void {
     }
     next = pickNextTask(c, cpu);
     setDonor(c, cpu, next);
+    if (next === idle || c.tr(next, T.blocked_on) === 0) c.l3Streak = 0;
     if (c.proxy && next !== idle && c.tr(next, T.blocked_on) !== 0) {
       const donor = next;
       c.emit(EV.PICK_DONOR, donor);
       c.tinc(donor, T.nr_donated);
       next = c.design.findProxyTask(c, donor);
+      if (next < 0 || next === idle) proxyNoProgress(c, donor);
+      else c.l3Streak = 0;
       if (next < 0) { c.rs(cpu, R.balance_callback, 0); continue; }
       if (next === idle) { c.rs(cpu, R.balance_callback, 0); keepResched = true; break; }
       if (next !== donor) {

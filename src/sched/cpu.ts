@@ -37,6 +37,9 @@ export class Cpu {
   readonly warned = new Set<string>();
   private ringHead = 0;
   names: string[] = [];
+  /** L3 watchdog state: the donor find_proxy_task keeps failing for, and how many times in a row */
+  l3Donor = -1;
+  l3Streak = 0;
 
   constructor(
     readonly a: Arena,

@@ -8,11 +8,14 @@
  * Player i of every team is first woken on CPU i (affinity: all CPUs); mutexes low<i>, mid<i>.
  *
  *   t=0     referee       sleeps for the game (just under the default run) and exits
- *   t=0     def-low<i>    (fifo 2)  lock(low<i>), then loops run 200us + yield forever, holding it
- *   t=2ms   def-mid<i>    (fifo 3)  lock(mid<i>), then lock(low<i>): blocks -> chain mid<i> -> low<i>
- *   t=4ms   def-hi<i>     (fifo 10) lock(mid<i>): blocks -> chain def-hi<i> -> def-mid<i> -> def-low<i>
- *   t=6ms   offense<i>    (fifo 5)  loops run 100us + yield ("schedule(); ball++")
- *   t=8ms   fan<i>        (fifo 15) loops run 1ms / sleep 2ms (perturbation)
+ *   t=10ms  def-low<i>    (fifo 2)  lock(low<i>), then loops run 200us + yield forever, holding it
+ *   t=20ms  def-mid<i>    (fifo 3)  lock(mid<i>), then lock(low<i>): blocks -> chain mid<i> -> low<i>
+ *   t=30ms  def-hi<i>     (fifo 10) lock(mid<i>): blocks -> chain def-hi<i> -> def-mid<i> -> def-low<i>
+ *   t=40ms  offense<i>    (fifo 5)  loops run 100us + yield ("schedule(); ball++")
+ *   t=50ms  fan<i>        (fifo 15) loops run 1ms / sleep 2ms (perturbation)
+ * (player i starts 0.1ms*i after the team's time). The 10ms gaps are far above the start-up jitter of
+ * the CPU worker threads: with 2ms gaps a late worker woke a whole team line-up at once and
+ * defense-hi took mid<i> before defense-mid, so no chain formed.
  *
  * The kernel spawns offense before defense-hi and resets the ball once everybody checked in; here the
  * ball is the offense's CPU time (runtime_ms), counted from the start, so defense-hi starts first and
@@ -50,11 +53,11 @@ export const FOOTBALL_PRIO = {
 
 /** Start times (ms) of each team: the order matters (see the header). */
 export const FOOTBALL_START_MS = {
-  defenseLow: 0,
-  defenseMid: 2,
-  defenseHi: 4,
-  offense: 6,
-  fan: 8,
+  defenseLow: 10,
+  defenseMid: 20,
+  defenseHi: 30,
+  offense: 40,
+  fan: 50,
 } as const;
 
 const DURATION_MS = 2000;

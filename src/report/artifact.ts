@@ -1,0 +1,116 @@
+/**
+ * The failure artifact: everything needed to understand and re-run a failed case, in one JSON
+ * file, plus the ftrace-style dump of the last events and the exact command that re-runs it.
+ */
+import { join } from 'node:path';
+import type { RunResult, Finding } from '../machine.ts';
+import { dumpArena } from '../shm/dump.ts';
+import { R } from '../shm/layout.ts';
+import { lockName } from '../sync/lockdep.ts';
+import { ftraceLine, type TraceContext } from '../trace/ftrace.ts';
+import type { TraceEvent } from '../trace/ring.ts';
+import { EV_NAME } from '../trace/events.ts';
+import { writeFileAtomic } from './files.ts';
+import { formatDuration } from '../workload/duration.ts';
+
+export const ARTIFACT_VERSION = 1;
+export const LAST_EVENTS_PER_CPU = 64;
+
+export interface RerunSpec {
+  /** the scenario argument as given (built-in name or file) */
+  scenario: string;
+  strategy: string;
+  cpus: number;
+  durationNs: number;
+  seed: number;
+  bugs: number[];
+  chaos: { p: number; maxNs: number; windows: string[] } | null;
+}
+
+/** The command line that re-runs the case. */
+export function rerunCommand(s: RerunSpec): string {
+  const q = (x: string): string => (/^[\w./:-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`);
+  const parts = ['npm', 'start', '--', 'run', '--scenario', q(s.scenario), '--strategy', s.strategy, '--cpus', String(s.cpus),
+    '--duration', formatDuration(s.durationNs).replace(/\s/g, ''), '--seed', String(s.seed)];
+  for (const b of s.bugs) parts.push('--bug', `BUG${b}`);
+  if (s.chaos) {
+    parts.push('--chaos', String(s.chaos.p), '--chaos-max', formatDuration(s.chaos.maxNs).replace(/\s/g, ''));
+    for (const w of s.chaos.windows) parts.push('--chaos-window', q(w));
+  }
+  return parts.join(' ');
+}
+
+/** The last `n` events of every CPU, merged by time. */
+export function lastEvents(events: readonly TraceEvent[], nrCpus: number, n = LAST_EVENTS_PER_CPU): TraceEvent[] {
+  const per: TraceEvent[][] = Array.from({ length: nrCpus }, () => []);
+  for (const e of events) per[e.cpu]?.push(e);
+  return per.flatMap((l) => l.slice(-n)).sort((x, y) => x.time - y.time || x.cpu - y.cpu || x.seq - y.seq);
+}
+
+export interface Artifact {
+  proxysim_failure: number;
+  command: string;
+  scenario: RunResult['scenario'];
+  scenario_arg: string;
+  strategy: string;
+  bugs: string[];
+  seed: number;
+  cpus: number;
+  duration_ns: number;
+  chaos: RerunSpec['chaos'];
+  chaos_fired: Record<string, number> | null;
+  violation: { kind: string; id: string; message: string; cpu: number; time_ns: number } | null;
+  findings: Finding[];
+  tasks_involved: { id: number; name: string }[];
+  locks_held: { cpu: number; held: string[]; spinning_on: string | null }[];
+  last_events: (TraceEvent & { name: string; line: string })[];
+  arena: Record<string, unknown>;
+}
+
+export function buildArtifact(r: RunResult, spec: RerunSpec, tctx: TraceContext): Artifact {
+  const a = r.arena;
+  const first = r.findings.find((f) => f.kind !== 'warn') ?? null;
+  const lname = (l: number): string => lockName(l, (t) => r.names[t] ?? `task[${t}]`);
+  const locks = Array.from({ length: r.nrCpus }, (_, c) => {
+    const depth = Math.min(a.i32[a.rq(c) + R.held_depth], 8);
+    const spin = a.i32[a.rq(c) + R.spinning_on];
+    return { cpu: c, held: Array.from({ length: depth }, (_, k) => lname(a.i32[a.rq(c) + R.held + k])), spinning_on: spin >= 0 ? lname(spin) : null };
+  });
+  const cur = Array.from({ length: r.nrCpus }, (_, c) => c);
+  const last = lastEvents(r.events, r.nrCpus).map((e) => ({ ...e, name: EV_NAME[e.type] ?? String(e.type), line: ftraceLine(tctx, e, cur[e.cpu]) }));
+  const involved = [...new Set(r.findings.filter((f) => f.kind !== 'warn').flatMap((f) => f.tasks))];
+  return {
+    proxysim_failure: ARTIFACT_VERSION,
+    command: rerunCommand(spec),
+    scenario: r.scenario, scenario_arg: spec.scenario, strategy: r.strategy, bugs: r.bugs.map((b) => `BUG${b}`), seed: r.seed,
+    cpus: r.nrCpus, duration_ns: r.durationNs, chaos: spec.chaos, chaos_fired: r.chaos?.fired ?? null,
+    violation: first ? { kind: first.kind, id: first.id, message: first.msg, cpu: first.cpu, time_ns: first.time } : null,
+    findings: r.findings,
+    tasks_involved: involved.map((t) => ({ id: t, name: r.names[t] ?? `task[${t}]` })),
+    locks_held: locks,
+    last_events: last,
+    arena: dumpArena(a, r.names, r.scenario.mutexes),
+  };
+}
+
+/** Write the artifact under `dir`; returns its path. */
+export function writeArtifact(art: Artifact, dir: string): string {
+  const v = art.violation;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const name = `${art.scenario.name}-${art.strategy}-${v ? v.id.replace(/[^\w-]/g, '_') : 'fail'}-seed${art.seed}-${stamp}.json`;
+  const path = join(dir, name);
+  writeFileAtomic(path, JSON.stringify(art, null, 1) + '\n');
+  return path;
+}
+
+/** What the terminal shows: the last events as ftrace lines, the violation, the re-run command. */
+export function renderArtifact(art: Artifact, path: string, lines = 40): string {
+  const out: string[] = [];
+  out.push(`--- last ${Math.min(lines, art.last_events.length)} events (all CPUs, by time) ---`);
+  for (const e of art.last_events.slice(-lines)) out.push(e.line);
+  if (art.violation) out.push(`!!! ${art.violation.id}: ${art.violation.message}`);
+  for (const l of art.locks_held) if (l.held.length || l.spinning_on) out.push(`    CPU${l.cpu} holds [${l.held.join(', ')}]${l.spinning_on ? ` spinning on ${l.spinning_on}` : ''}`);
+  out.push(`failure artifact: ${path}`);
+  out.push(`re-run: ${art.command}`);
+  return out.join('\n');
+}
