@@ -9,7 +9,7 @@ import { R } from '../shm/layout.ts';
 import { lockName } from '../sync/lockdep.ts';
 import { ftraceLine, type TraceContext } from '../trace/ftrace.ts';
 import type { TraceEvent } from '../trace/ring.ts';
-import { EV_NAME } from '../trace/events.ts';
+import { EV, EV_NAME } from '../trace/events.ts';
 import { writeFileAtomic } from './files.ts';
 import { formatDuration } from '../workload/duration.ts';
 
@@ -76,8 +76,13 @@ export function buildArtifact(r: RunResult, spec: RerunSpec, tctx: TraceContext)
     const spin = a.i32[a.rq(c) + R.spinning_on];
     return { cpu: c, held: Array.from({ length: depth }, (_, k) => lname(a.i32[a.rq(c) + R.held + k])), spinning_on: spin >= 0 ? lname(spin) : null };
   });
+  // the task current on each CPU, followed through the switches (unknown before the first one: idle)
   const cur = Array.from({ length: r.nrCpus }, (_, c) => c);
-  const last = lastEvents(r.events, r.nrCpus).map((e) => ({ ...e, name: EV_NAME[e.type] ?? String(e.type), line: ftraceLine(tctx, e, cur[e.cpu]) }));
+  const last = lastEvents(r.events, r.nrCpus).map((e) => {
+    const line = ftraceLine(tctx, e, cur[e.cpu]);
+    if (e.type === EV.SCHED_SWITCH) cur[e.cpu] = e.a;
+    return { ...e, name: EV_NAME[e.type] ?? String(e.type), line };
+  });
   const involved = [...new Set(r.findings.filter((f) => f.kind !== 'warn').flatMap((f) => f.tasks))];
   return {
     proxysim_failure: ARTIFACT_VERSION,
