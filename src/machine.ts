@@ -16,6 +16,8 @@ import type { ProxyDesign } from './proxy/design.ts';
 import { RingReader, mergeByTime, type TraceEvent } from './trace/ring.ts';
 import { checkGlobal, countI10 } from './check/global.ts';
 import { Watchdog } from './check/watchdog.ts';
+import { HistogramSet } from './trace/metrics.ts';
+import { analyseWaits } from './report/analysis.ts';
 import { lockName } from './sync/lockdep.ts';
 import type { CpuWorkerData } from '../workers/cpu.ts';
 
@@ -76,6 +78,8 @@ export interface RunResult {
   i10: number;
   samples: number;
   liveness: LivenessMetrics;
+  /** latency histograms of the run (encoded HdrHistogram V2, compressed base64), by metric */
+  histograms: Record<string, string>;
   interrupted: boolean;
   chaos: { fired: Record<string, number>; passed: Record<string, number> } | null;
 }
@@ -186,6 +190,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
   const reader = new RingReader(a);
   const chaosFired: Record<string, number> = {};
   const chaosPassed: Record<string, number> = {};
+  const hist = new HistogramSet();
   const lname = (l: number): string => lockName(l, (t) => names[t] ?? `task[${t}]`);
   let samples = 0;
   let i10 = 0;
@@ -231,6 +236,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
             for (const [k, v] of ch.fired) chaosFired[k] = (chaosFired[k] ?? 0) + v;
             for (const [k, v] of ch.passed) chaosPassed[k] = (chaosPassed[k] ?? 0) + v;
           }
+          if (m.hist) hist.add(m.hist as Record<string, string>);
           done.add(cpu);
           if (done.size === nrCpus) resolveDone();
           break;
@@ -298,10 +304,16 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
 
   function finish(): RunResult {
     reader.drain(events);
+    const merged = mergeByTime(events);
+    const elapsed = stoppedAt || (a.t0 ? a.now() : 0);
+    for (const w of analyseWaits(merged, elapsed, (t) => a.i32[a.t(t) + T.prio], (t) => t < nrCpus)) {
+      for (const v of w.perWait) hist.record('inversion', v);
+    }
     return {
       arena: a, names, nrCpus, strategy: o.strategy, scenario: o.scenario, seed: o.seed, bugs: o.bugs ?? [],
       durationNs: o.durationNs, elapsedNs: stoppedAt || (a.t0 ? a.now() : 0),
-      events: mergeByTime(events), eventsLost: reader.lost, findings, i10, samples, interrupted,
+      histograms: hist.encode(),
+      events: merged, eventsLost: reader.lost, findings, i10, samples, interrupted,
       liveness: { stranded_observations: watchdog.strandedObservations, stranded_longest_samples: watchdog.strandedLongest },
       chaos: o.chaos ? { fired: chaosFired, passed: chaosPassed } : null,
     };

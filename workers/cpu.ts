@@ -7,6 +7,7 @@ import { Arena } from '../src/shm/arena.ts';
 import { Cpu, Violation, type CpuMessage } from '../src/sched/cpu.ts';
 import { CpuLoop } from '../src/exec/cpu-loop.ts';
 import { warmUp } from '../src/exec/warmup.ts';
+import { MetricsRecorder, initWasm } from '../src/trace/metrics.ts';
 import { designByName } from '../src/proxy/index.ts';
 import { Chaos, setGateHook } from '../src/sync/gate.ts';
 import { MachineAbort } from '../src/sync/spinlock.ts';
@@ -39,13 +40,15 @@ try {
   }
   const loop = new CpuLoop(c);
   warmUp(d.design, 40);
+  await initWasm();
+  c.metrics = new MetricsRecorder(true);
   post({ type: 'ready', cpu: d.cpu });
   // wait for the host's start signal
   const running = a.hdrIndex('running');
   Atomics.add(a.i32, running, 1);
   while (Atomics.load(a.i32, a.hdrIndex('park')) === 2) Atomics.wait(a.i32, a.hdrIndex('park'), 2, 50);
   try { loop.run(); } finally { Atomics.sub(a.i32, running, 1); }
-  post({ type: 'done', cpu: d.cpu, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null });
+  post({ type: 'done', cpu: d.cpu, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null, hist: c.metrics.encode() });
 } catch (e) {
   const err = e as Error;
   if (e instanceof LockdepError && c) {
@@ -53,7 +56,7 @@ try {
     try { c.violation('I14', `${e.message}${e.otherHeld ? '' : ''}`, [c.rg(d.cpu, R.cur_task)].filter((t) => t >= 0)); } catch { /* Violation */ }
     post({ type: 'done', cpu: d.cpu, aborted: true, chaos: null });
   } else if (e instanceof MachineAbort || e instanceof Violation) {
-    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null });
+    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null, hist: c?.metrics?.encode() ?? {} });
   } else {
     const held = c ? c.locks.held.map((l) => l) : [];
     post({

@@ -63,6 +63,7 @@ export function setTaskBlockedOnWaking(c: Cpu, p: number, m: number): void {
   if (old !== 0) {
     // BUG4: clear instead of PROXY_WAKING, letting a donor be picked where it sits
     c.tw(p, T.blocked_on, c.proxy && !c.bug(4) ? PROXY_WAKING : 0);
+    if (c.proxy && c.tgd(p, T.pw_time) === 0) c.tsd(p, T.pw_time, c.now());
   }
   c.locks.unlock(Locks.blocked(p));
 }

@@ -11,7 +11,8 @@ import type { Cpu } from '../sched/cpu.ts';
 import { Locks } from '../sync/spinlock.ts';
 import { gate } from '../sync/gate.ts';
 import { M, T } from '../shm/layout.ts';
-import { EINTR, MUTEX_FLAG, MUTEX_FLAGS, PROXY_WAKING, TASK, blockedOnMutex, ownerTask, ownerWord } from '../sched/constants.ts';
+import { EINTR, MUTEX_FLAG, MUTEX_FLAGS, PROXY_WAKING, SCHED, TASK, blockedOnMutex, ownerTask, ownerWord } from '../sched/constants.ts';
+import { METRIC } from '../trace/metrics.ts';
 import { __clearTaskBlockedOn, __setTaskBlockedOn, setTaskBlockedOnWaking } from './blocked-on.ts';
 import { signalPendingState } from '../signal/signal.ts';
 import { WakeQ } from '../sched/ttwu.ts';
@@ -202,6 +203,8 @@ export function mutexLockResume(c: Cpu, p: number): number {
 /** ACQ: held{wait, blocked} */
 function acquired(c: Cpu, p: number, m: number): number {
   __clearTaskBlockedOn(c, p, m);
+  c.rec(c.tg(p, T.policy) === SCHED.FIFO ? METRIC.mutex_wait_rt : METRIC.mutex_wait_fair, c.now() - c.tgd(p, T.block_time));
+  c.tsd(p, T.pw_time, 0);
   c.tw(p, T.__state, TASK.RUNNING);
   c.locks.unlock(Locks.blocked(p));
   waiterRemove(c, m, p);
@@ -220,6 +223,9 @@ function interrupted(c: Cpu, p: number, m: number): number {
   c.tw(p, T.__state, TASK.RUNNING);
   waiterRemove(c, m, p);
   c.locks.unlock(Locks.wait(m));
+  const st = c.tgd(p, T.sig_time);
+  if (st > 0) c.rec(METRIC.signal_eintr, c.now() - st);
+  c.tsd(p, T.pw_time, 0);
   c.ts(p, T.nr_eintr, c.tg(p, T.nr_eintr) + 1);
   c.emit(EV.MUTEX_EINTR, p, m);
   return LOCK_EINTR;

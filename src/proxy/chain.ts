@@ -22,6 +22,7 @@ import { __clearTaskBlockedOn, clearTaskBlockedOn } from '../locking/blocked-on.
 import { mutexOwner } from '../locking/mutex.ts';
 import { EV, FPT } from '../trace/events.ts';
 import { checkMidPickDrop } from '../check/invariants.ts';
+import { METRIC } from '../trace/metrics.ts';
 
 export const NULL_TASK = -1;
 
@@ -259,6 +260,7 @@ export function findProxyTaskV26(c: Cpu, donor: number, o: FptOptions): number {
   // F12
   if (!c.tr(owner, T.on_rq)) c.warn('fpt_owner_not_queued', `find_proxy_task: owner ${c.name(owner)} not queued`, owner);
   exit(c, donor, FPT.F12_RUN_OWNER, owner);
+  c.rec(METRIC.chain_length, hops);
   return owner;
 }
 

@@ -18,6 +18,8 @@ export interface WaitStats {
   inversionNs: number;
   /** the lower-priority tasks that ran, with their time */
   inverters: Record<number, number>;
+  /** inversion time of each wait (for the histogram) */
+  perWait: number[];
 }
 
 interface Interval { from: number; to: number; task: number; cpu: number }
@@ -88,11 +90,12 @@ export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioO
   for (const w of waits) {
     const key = `${w.task}:${w.cpu}`;
     let s = byKey.get(key);
-    if (!s) { s = { task: w.task, mutex: w.cpu, waits: 0, totalNs: 0, maxNs: 0, ownerRanNs: 0, inversionNs: 0, inverters: {} }; byKey.set(key, s); }
+    if (!s) { s = { task: w.task, mutex: w.cpu, waits: 0, totalNs: 0, maxNs: 0, ownerRanNs: 0, inversionNs: 0, inverters: {}, perWait: [] }; byKey.set(key, s); }
     const len = w.to - w.from;
     s.waits++;
     s.totalNs += len;
     s.maxNs = Math.max(s.maxNs, len);
+    const before = s.inversionNs;
     for (const r of running) {
       const from = Math.max(r.from, w.from);
       const to = Math.min(r.to, w.to);
@@ -103,6 +106,7 @@ export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioO
         s.inverters[r.task] = (s.inverters[r.task] ?? 0) + (to - from);
       }
     }
+    s.perWait.push(s.inversionNs - before);
   }
   return [...byKey.values()].sort((x, y) => x.task - y.task || x.mutex - y.mutex);
 }

@@ -6,6 +6,7 @@ import { M, R, T } from '../shm/layout.ts';
 import { SCHED } from '../sched/constants.ts';
 import { analyseWaits, type WaitStats } from './analysis.ts';
 import { EV } from '../trace/events.ts';
+import { METRICS, METRIC_UNIT, percentilesOf, type MetricName, type Percentiles } from '../trace/metrics.ts';
 
 export interface TaskSummary {
   name: string;
@@ -54,6 +55,10 @@ export interface RunSummary {
   mutexes: { name: string; acquisitions: number; handoffs: number }[];
   waits: (Omit<WaitStats, 'task' | 'mutex' | 'inverters'> & { task: string; mutex: string; inverters: Record<string, number> })[];
   proxy: { proxy_picks: number; donor_migrations: number; force_returns: number; deactivations: number; longest_chain: number };
+  /** latency percentiles by metric (ns, chain_length in hops) */
+  latency: Record<string, Percentiles>;
+  /** L2: stranded-donor observations */
+  liveness: RunResult['liveness'];
   findings: Finding[];
   warnings: number;
   i10_observed: number;
@@ -110,6 +115,8 @@ export function summarize(r: RunResult): RunSummary {
     scenario: r.scenario.name, strategy: r.strategy, cpus: r.nrCpus, duration_ms: ms(r.durationNs), elapsed_ms: ms(r.elapsedNs),
     seed: r.seed, bugs: r.bugs.map((b) => `BUG${b}`), tasks, cpus_detail: cpus, mutexes, waits,
     proxy: { proxy_picks: sum('proxy_picks'), donor_migrations: sum('donor_migrations'), force_returns: sum('force_returns'), deactivations: sum('deactivations'), longest_chain: Math.max(0, ...cpus.map((c) => c.max_chain)) },
+    latency: Object.fromEntries(METRICS.filter((m) => r.histograms[m]).map((m) => [m, percentilesOf(r.histograms[m])])),
+    liveness: r.liveness,
     findings: r.findings, warnings: i32[a.hdrIndex('nr_warns')], i10_observed: r.i10, samples: r.samples,
     events: r.events.length, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
     verdict: failed ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS',
@@ -145,8 +152,17 @@ export function renderSummary(s: RunSummary): string {
         Object.entries(w.inverters).map(([k, v]) => `${k} ${v}ms`).join(', ') || '-']),
     ));
   }
+  const lat = Object.entries(s.latency);
+  if (lat.length) {
+    out.push('');
+    out.push('latency (us; chain_length in hops):');
+    const f = (m: string, v: number): string | number => (METRIC_UNIT[m as MetricName] === 'hops' ? v : Math.round(v / 100) / 10);
+    out.push(table(['metric', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+      lat.map(([m, p]) => [m, p.count, f(m, p.p50), f(m, p.p90), f(m, p.p99), f(m, p.p999), f(m, p.max)])));
+  }
   out.push('');
   out.push(`proxy: picks=${s.proxy.proxy_picks} donor_migrations=${s.proxy.donor_migrations} force_returns=${s.proxy.force_returns} deactivations=${s.proxy.deactivations} longest_chain=${s.proxy.longest_chain}`);
+  out.push(`liveness: stranded donors seen in ${s.liveness.stranded_observations} samples (longest ${s.liveness.stranded_longest_samples} samples in a row)`);
   out.push(`checks: ${s.samples} stop-the-world samples, ${s.events} events${s.events_lost ? ` (${s.events_lost} lost)` : ''}, ${s.warnings} warnings, I10 (RUNNING+blocked_on) observed ${s.i10_observed}x`);
   for (const f of s.findings) {
     out.push(`${f.kind === 'warn' ? 'WARN' : '!!!'} ${f.kind} ${f.id}${f.cpu >= 0 ? ` on CPU${f.cpu}` : ''}: ${f.msg}${f.held?.length ? ` [held: ${f.held.join(', ')}]` : ''}`);

@@ -28,6 +28,7 @@ import { EV } from '../trace/events.ts';
 import { signalPendingState } from '../signal/signal.ts';
 import { setTaskBlockedOnWaking, taskIsBlocked } from '../locking/blocked-on.ts';
 import { checkSwitch } from '../check/invariants.ts';
+import { METRIC } from '../trace/metrics.ts';
 
 // ---------------------------------------------------------------- locking helpers
 
@@ -258,6 +259,15 @@ export function pickNextTask(c: Cpu, cpu: number): number {
   }
 }
 
+/** The task runs now: close its wakeup and return-migration latencies. held{rq} */
+function recordRunLatencies(c: Cpu, p: number): void {
+  const now = c.now();
+  const w = c.tgd(p, T.wake_time);
+  if (w > 0) { c.rec(METRIC.wakeup_latency, now - w); c.tsd(p, T.wake_time, 0); }
+  const pw = c.tgd(p, T.pw_time);
+  if (pw > 0 && c.tr(p, T.blocked_on) === 0) { c.rec(METRIC.return_migration, now - pw); c.tsd(p, T.pw_time, 0); }
+}
+
 /** L3 proxy livelock: find_proxy_task keeps giving NULL/idle for the same donor. */
 export const L3_LIMIT = 20_000;
 function proxyNoProgress(c: Cpu, donor: number): void {
@@ -327,6 +337,7 @@ export function __schedule(c: Cpu, mode: number): void {
   if (!keepResched) Atomics.store(c.i32, c.rqI + R.need_resched, 0);
 
   checkSwitch(c, cpu, prev, next);
+  if (next !== idle) recordRunLatencies(c, next);
 
   if (prev !== next) {
     c.rs(cpu, R.curr, next);

@@ -9,6 +9,7 @@ import { Locks, MachineAbort } from '../sync/spinlock.ts';
 import { prng } from '../sync/gate.ts';
 import { EV } from '../trace/events.ts';
 import type { ProxyDesign } from '../proxy/design.ts';
+import type { MetricsRecorder } from '../trace/metrics.ts';
 
 /** A broken invariant: stops the machine (BUG_ON / checker). */
 export class Violation extends Error {
@@ -37,6 +38,9 @@ export class Cpu {
   readonly warned = new Set<string>();
   private ringHead = 0;
   names: string[] = [];
+  /** latency histograms of this CPU (null: not recording) */
+  metrics: MetricsRecorder | null = null;
+  rec(metric: number, v: number): void { if (this.metrics) this.metrics.record(metric, v); }
   /** L3 watchdog state: the donor find_proxy_task keeps failing for, and how many times in a row */
   l3Donor = -1;
   l3Streak = 0;

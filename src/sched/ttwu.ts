@@ -110,7 +110,8 @@ export function ttwuDoActivate(c: Cpu, cpu: number, p: number, wf: number): void
 function ttwuDoWakeup(c: Cpu, p: number): void {
   c.tw(p, T.__state, TASK.RUNNING);
   c.tinc(p, T.nr_wakeups);
-  c.tsd(p, T.wake_time, c.now());
+  // wakeup latency runs until the task is switched in (not for a task still on its CPU)
+  if (!c.tr(p, T.on_cpu) && c.tgd(p, T.wake_time) === 0) c.tsd(p, T.wake_time, c.now());
 }
 
 /**

@@ -126,6 +126,8 @@ export const TASK_FIELDS = [
   f('start_at', 'f64', 'immutable', 'first wakeup time (arena ns)'),
   f('wake_time', 'f64', 'pi', 'time of the last successful wakeup (wakeup latency)'),
   f('block_time', 'f64', 'self', 'time the current mutex wait began'),
+  f('sig_time', 'f64', 'sig', 'time the pending signal was sent (signal -> -EINTR latency)'),
+  f('pw_time', 'f64', 'blocked', 'time blocked_on became PROXY_WAKING (return-migration latency)'),
 ] as const;
 
 export const RQ_FIELDS = [

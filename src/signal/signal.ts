@@ -24,6 +24,7 @@ export function signalPendingState(c: Cpu, state: number, p: number): boolean {
 export function sendSignal(c: Cpu, t: number, sender: number): void {
   c.locks.lock(Locks.sig(t), 'send_signal:siglock');
   c.tw(t, T.sigpending, 1);
+  if (c.tgd(t, T.sig_time) === 0) c.tsd(t, T.sig_time, c.now());
   c.emit(EV.SIGNAL_SEND, t, sender);
   tryToWakeUp(c, t, TASK.INTERRUPTIBLE, 0);
   c.locks.unlock(Locks.sig(t));
@@ -34,6 +35,7 @@ export function deliverSignal(c: Cpu, p: number): boolean {
   if (!c.tr(p, T.sigpending)) return false;
   c.locks.lock(Locks.sig(p), 'deliver_signal:siglock');
   c.tw(p, T.sigpending, 0);
+  c.tsd(p, T.sig_time, 0);
   c.locks.unlock(Locks.sig(p));
   c.ts(p, T.nr_signals, c.tg(p, T.nr_signals) + 1);
   c.emit(EV.SIGNAL_DELIVER, p);

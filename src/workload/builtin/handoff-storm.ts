@@ -6,12 +6,16 @@
  * run, and task k has the same policy and loop whatever the CPU count (more CPUs add tasks):
  *   - policy: about half fifo (prio 10..60), the rest fair (nice -5..5); first woken on CPU k % cpus,
  *     allowed everywhere;
- *   - a loop body of 2..4 steps, each one of
- *       lock / lock_interruptible / trylock of m0 or m1 with a short (50..200us) or long (1..2ms)
+ *   - a loop body of 2..4 steps (at least one lock), each one of
+ *       lock / lock_interruptible / trylock of m0 or m1 with a short (50..200us, 70%) or long (1..2ms)
  *       critical section, sometimes nested m0 -> m1 (always in that order: no ABBA deadlock),
  *       a short run (20..100us), a short sleep (50..300us), a yield;
+ *   - fifo tasks sleep 100..400us after every critical section, and every loop ends with a sleep:
+ *     there is no RT throttling, so a fifo task that re-locks at once would keep stealing the mutex
+ *     from a woken first waiter that never gets its CPU (CPU starvation, not a mutex bug: L4 fires);
  *   - every third task also signals another task each iteration (the lock_interruptible waiters then
- *     return -EINTR, and their wakeups race with unlocks).
+ *     return -EINTR, and their wakeups race with unlocks);
+ *   - task k starts at 10ms + 0.2ms*k (after the CPU workers' start-up jitter).
  * The gaps between critical sections are short, so the mutexes are nearly always contended: a woken
  * first waiter often finds the lock taken again by a task that came in through the fast path or the
  * optimistic spin, fails, and sets HANDOFF; the next unlock must hand the lock to it (PICKUP).
@@ -60,21 +64,26 @@ function step(r: Rng): Op {
   }
 }
 
+const isLock = (o: Op): boolean => o.op === 'lock' || o.op === 'lock_interruptible' || o.op === 'trylock';
+
 /** Task k of a storm with n tasks (n only chooses whom task k signals). */
 function stormTask(k: number, n: number, cpus: number): TaskSpec {
   const r = new Rng(0x5eed0000 + k);
   const fifo = r.chance(0.5);
-  const body: Op[] = range(r.int(2, 4)).map(() => step(r));
+  const steps: Op[] = range(r.int(2, 4)).map(() => step(r));
   // Make sure every task takes a lock each iteration.
-  if (!body.some((o) => o.op === 'lock' || o.op === 'lock_interruptible' || o.op === 'trylock')) {
-    body.push(lockOp('lock', r.pick(MUTEXES), criticalSection(r)));
-  }
+  if (!steps.some(isLock)) steps.push(lockOp('lock', r.pick(MUTEXES), criticalSection(r)));
+  // A fifo task sleeps after each of its critical sections: otherwise (there is no RT throttling) it
+  // would take the mutex back through the fast path before the woken first waiter, queued behind it
+  // on its CPU, ever runs: that waiter would starve for CPU, not for the mutex (and trip L4).
+  const body: Op[] = fifo ? steps.flatMap((o) => (isLock(o) ? [o, sleep(us(r.int(100, 400)))] : [o])) : steps;
   if (k % 3 === 2) body.push(signal(`t${(k + 1 + r.int(0, n - 2)) % n}`));
+  if (body[body.length - 1].op !== 'sleep') body.push(sleep(us(r.int(50, 300))));
   return {
     name: `t${k}`,
     ...(fifo ? { policy: 'fifo' as const, prio: r.int(10, 60) } : { policy: 'fair' as const, nice: r.int(-5, 5) }),
     cpu: k % cpus,
-    start: at(r.int(0, 20) / 10),
+    start: at(10 + k * 0.2),
     program: [forever(body)],
   };
 }

@@ -9,7 +9,10 @@
  * the other CPU at the same moment.
  *
  *   W0 (fifo 30, CPU0)  W1 (fair, CPU0)  W2 (fifo 20, CPU1)  W3 (fair nice -3, {0,1})
- *                        loop: lock_interruptible m0 { run 50us }, run 20us
+ *                        loop: lock_interruptible m0 { run 50us }, sleep 40/60/50/70us
+ *                        (the short sleep matters: without it the fifo waiter W0 re-locks m0 through
+ *                        the fast path before the woken first waiter, queued behind it on CPU0, ever
+ *                        runs; with no RT throttling that waiter then starves for CPU and L4 fires)
  *   H0 (fair, CPU0)      loop: lock m0 { run 150us }, sleep 100us
  *   H1 (fair, CPU1)      loop: lock m0 { run 300us }, run 100us
  *   S0 (fifo 90, CPU0)   loop: sleep 100..300us, signal a waiter (W2, W0, W3, W1, ...)
@@ -44,20 +47,20 @@ export const wakeCurrent = defineBuiltin({
   build(cpus: number): Scenario {
     const both = [0, 1];
     const onCpu = (c: number) => ({ affinity: [c], cpu: c });
-    const waiterLoop: Op[] = [forever([lockInterruptible('m0', [run(us(50))]), run(us(20))])];
+    const waiterLoop = (pauseUs: number): Op[] => [forever([lockInterruptible('m0', [run(us(50))]), sleep(us(pauseUs))])];
     const tasks: TaskSpec[] = [
-      { name: 'H0', policy: 'fair', ...onCpu(0), program: [forever([lock('m0', [run(us(150))]), sleep(us(100))])] },
-      { name: 'H1', policy: 'fair', ...onCpu(1), start: at(0.1), program: [forever([lock('m0', [run(us(300))]), run(us(100))])] },
-      { name: 'W0', policy: 'fifo', prio: 30, ...onCpu(0), start: at(0.5), program: waiterLoop },
-      { name: 'W1', policy: 'fair', ...onCpu(0), start: at(0.6), program: waiterLoop },
-      { name: 'W2', policy: 'fifo', prio: 20, ...onCpu(1), start: at(0.7), program: waiterLoop },
-      { name: 'W3', policy: 'fair', nice: -3, affinity: both, cpu: 1, start: at(0.8), program: waiterLoop },
+      { name: 'H0', policy: 'fair', ...onCpu(0), start: at(10), program: [forever([lock('m0', [run(us(150))]), sleep(us(100))])] },
+      { name: 'H1', policy: 'fair', ...onCpu(1), start: at(10.1), program: [forever([lock('m0', [run(us(300))]), run(us(100))])] },
+      { name: 'W0', policy: 'fifo', prio: 30, ...onCpu(0), start: at(10.5), program: waiterLoop(40) },
+      { name: 'W1', policy: 'fair', ...onCpu(0), start: at(10.6), program: waiterLoop(60) },
+      { name: 'W2', policy: 'fifo', prio: 20, ...onCpu(1), start: at(10.7), program: waiterLoop(50) },
+      { name: 'W3', policy: 'fair', nice: -3, affinity: both, cpu: 1, start: at(10.8), program: waiterLoop(70) },
       {
-        name: 'S0', policy: 'fifo', prio: 90, ...onCpu(0), start: at(2),
+        name: 'S0', policy: 'fifo', prio: 90, ...onCpu(0), start: at(12),
         program: [forever(signaller([100, 170, 240, 300, 130], ['W2', 'W0', 'W3', 'W1', 'W0', 'W2', 'W1', 'W3']))],
       },
       {
-        name: 'S1', policy: 'fifo', prio: 90, ...onCpu(1), start: at(2.05),
+        name: 'S1', policy: 'fifo', prio: 90, ...onCpu(1), start: at(12.05),
         program: [forever(signaller([150, 110, 280, 210], ['W0', 'W3', 'W1', 'W2', 'W3', 'W1', 'W2', 'W0']))],
       },
     ];
