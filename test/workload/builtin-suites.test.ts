@@ -123,7 +123,7 @@ describe('built-in suites (T4..T9)', () => {
     expect(new Set(['S0', 'S1'].map((n) => task(s, n).cpu))).toEqual(new Set([0, 1]));
   });
 
-  it('affinity-local: O pinned to CPU0, D starts on CPU0 allowed {0,1}, flip on CPU1 toggles D', () => {
+  it('affinity-local: O pinned to CPU0, D starts on CPU0 allowed {0,1}, flip on CPU1 cycles D\'s mask', () => {
     const s = resolveScenario('affinity-local');
     expect(task(s, 'O')).toMatchObject({ policy: 'fair', affinity: [0], cpu: 0 });
     expect(task(s, 'D')).toMatchObject({ policy: 'fifo', affinity: [0, 1], cpu: 0 });
@@ -131,7 +131,7 @@ describe('built-in suites (T4..T9)', () => {
     expect(flip).toMatchObject({ policy: 'fifo', affinity: [1], cpu: 1 });
     expect(flip.prio!).toBeGreaterThan(task(s, 'D').prio!);
     const masks = ops(flip.program).filter((o) => o.op === 'set_affinity').map((o) => (o.op === 'set_affinity' ? [o.task, o.cpus] : []));
-    expect(masks).toEqual([['D', [1]], ['D', [0, 1]]]);
+    expect(masks).toEqual([['D', [0]], ['D', [1]], ['D', [0, 1]]]);
   });
 
   describe('fuzz', () => {

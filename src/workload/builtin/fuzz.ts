@@ -11,7 +11,8 @@
  *   run (20us..1.5ms), sleep (50us..3ms, sometimes uninterruptible), lock / lock_interruptible /
  *   trylock with a critical section, a bare lock ... unlock pair, signal (another task or self), yield,
  *   set_affinity (self or another task), bounded repeat (2..4 times), exit (only with nothing held).
- * Most tasks loop forever; some repeat their body a few times and exit; some run it once.
+ * Most tasks loop forever; some repeat their body a few times and exit; some run it once. A looping
+ * fifo task's body ends with an unconditional sleep (300us..2ms), so no fifo task hogs a CPU forever.
  *
  * Rules that keep a scenario valid and deadlock-free (so any hang is the simulator's fault):
  *   - a task only *blocks* on a mutex whose index is above every mutex it holds (lock and
@@ -21,7 +22,10 @@
  *   - loops nest at most 3 deep (the compiler's limit is 4);
  *   - exit only when nothing is held.
  * What to expect: every design except ttwu-blocks (and the planted --bug mutants) must run clean;
- * ttwu-blocks may show any of its holes (BUG9/10/11/20) depending on the seed.
+ * ttwu-blocks may show any of its holes (BUG9/10/11/20) depending on the seed. Caveat for
+ * force-return: a donor woken (RUNNING + PROXY_WAKING) while queued on a CPU saturated by higher
+ * priority work waits there for its force return (spec 4(a) race window (i)); if the owner keeps
+ * re-taking the mutex meanwhile, L4 may fire on some seeds. Check the trace before calling it a bug.
  */
 import type { Op, Scenario, TaskSpec } from '../scenario.ts';
 import type { BuiltinInfo } from './common.ts';
@@ -146,6 +150,11 @@ export function makeFuzz(seed: number, cpus: number): Scenario {
       loopDepth: shape === 'once' ? 0 : 1,
     };
     const body = genSeq(ctx, 2, 6);
+    // A looping fifo task ends each iteration with an unconditional sleep: there is no RT throttling,
+    // so a fifo loop whose sleeps all sit in conditional paths (a failed trylock skips its critical
+    // section) can hog its CPU forever and starve everything below it, which only shows up as L4/L1
+    // noise (a woken first waiter that never gets a CPU), not as a proxy bug.
+    if (fifo && shape !== 'once') body.push(sleep(us(r.int(300, 2000))));
     const program: Op[] = shape === 'forever' ? [forever(body)]
       : shape === 'repeat' ? [repeat(r.int(2, 20), body), { op: 'exit' }]
         : body;

@@ -3,7 +3,8 @@
  *
  * Two mutexes (m0, m1), 8 tasks per CPU (16 on the default 2 CPUs, at most 32), all looping forever.
  * Each task's shape is chosen by a PRNG seeded with its index, so the scenario is the same on every
- * run, and task k has the same policy and loop whatever the CPU count (more CPUs add tasks):
+ * run, and task k has the same policy and loop whatever the CPU count, except whom it signals (more
+ * CPUs add tasks):
  *   - policy: about half fifo (prio 10..60), the rest fair (nice -5..5); first woken on CPU k % cpus,
  *     allowed everywhere;
  *   - a loop body of 2..4 steps (at least one lock), each one of
