@@ -5,7 +5,7 @@
  *
  *  L1 lost wakeup   a task is wake-eligible (RUNNING, or an interruptible sleeper with a signal
  *                   pending, or the first waiter of a free / handed-off mutex) but nothing is in
- *                   flight to run it, across two samples more than L1_PICKS picks apart
+ *                   flight to run it, across two samples more than L1_PICKS picks + ticks apart
  *  L2 stranded donor (a metric) a queued task with blocked_on = PROXY_WAKING, or RUNNING with
  *                   blocked_on set: counted per sample, longest streak reported
  *  L3 proxy livelock  checked in the CPUs (find_proxy_task keeps returning NULL/idle for the
@@ -24,7 +24,8 @@ export const L5_STEPS = 2_000_000;
 
 export class Watchdog {
   private readonly eligibleSince = new Map<number, number>(); // task -> picks when first seen
-  private readonly waitingSince = new Map<number, number>(); // task -> acquisitions of its mutex when first seen
+  /** task -> [acquisitions of its mutex, its own acquisitions + -EINTRs] when this wait was first seen */
+  private readonly waitingSince = new Map<number, [number, number]>();
   private readonly strandedStreak = new Map<number, number>();
   private lastOps = -1;
   private lastSteps = 0;
@@ -41,7 +42,8 @@ export class Watchdog {
     const tg = (p: number, f: number): number => i32[a.t(p) + f];
     let picks = 0;
     let steps = 0;
-    for (let c = 0; c < a.nrCpus; c++) { picks += i32[a.rq(c) + R.nr_picks]; steps += i32[a.rq(c) + R.steps]; }
+    // the watchdog's clock: picks and ticks (a deadlocked machine still ticks on its idle CPUs)
+    for (let c = 0; c < a.nrCpus; c++) { picks += i32[a.rq(c) + R.nr_picks] + i32[a.rq(c) + R.nr_ticks]; steps += i32[a.rq(c) + R.steps]; }
     let ops = 0;
     let runnable = 0;
     const l4 = 1000 + 100 * a.nrTasks;
@@ -74,10 +76,12 @@ export class Watchdog {
       // L4
       if (waiting && m >= 0 && m < a.nrMutexes) {
         const acq = i32[a.m(m) + M.acquisitions];
+        const own = tg(p, T.nr_acquired) + tg(p, T.nr_eintr);
         const since = this.waitingSince.get(p);
-        if (since === undefined) this.waitingSince.set(p, acq);
-        else if (acq - since > l4) {
-          return { id: 'L4', msg: `mutex progress: ${this.name(p)} waits on mutex ${m} while it was acquired ${acq - since} times by others`, tasks: [p] };
+        // a different wait than the one seen before (the task got or gave up a lock meanwhile)
+        if (since === undefined || since[1] !== own) this.waitingSince.set(p, [acq, own]);
+        else if (acq - since[0] > l4) {
+          return { id: 'L4', msg: `mutex progress: ${this.name(p)} waits on mutex ${m} while it was acquired ${acq - since[0]} times by others`, tasks: [p] };
         }
       } else this.waitingSince.delete(p);
       // L2 (metric)

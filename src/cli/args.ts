@@ -10,7 +10,9 @@
  */
 import { parseDuration } from '../workload/duration.ts';
 import { MAX_CPUS } from '../workload/validate.ts';
+import { BUILTINS, findBuiltin } from '../workload/builtin/index.ts';
 import { EXIT, UsageError } from './errors.ts';
+import { COMPARE_DEFAULTS, STRESS_DEFAULTS, STRESS_EXCLUDED_STRATEGIES } from '../../stress/default.ts';
 
 export const PROG = 'proxysim';
 export const DEFAULT_STRATEGY = 'force-return';
@@ -72,10 +74,51 @@ export interface ListOptions {
   json: boolean;
 }
 
+export interface StressOptions {
+  /** strategies as given ('all' expands to every design); null: the default set (stress/default.ts) */
+  strategies: string[] | null;
+  /** built-in scenario names as given, canonical ('all' expands to every built-in); null: the default set */
+  scenarios: string[] | null;
+  /** seeds per (strategy, scenario) */
+  seeds: number;
+  firstSeed: number;
+  /** per run, ns */
+  duration: number;
+  cpus?: number;
+  /** runs at a time */
+  jobs: number;
+  /** [k, N]: run only shard k of N */
+  shard: [number, number] | null;
+  chaos: number;
+  chaosMax: number;
+  /** result directory (default: a new reports/<time>/) */
+  out?: string;
+  /** period of the status lines when stderr is not a terminal, ns */
+  statInterval: number;
+}
+
+export interface CompareOptions {
+  duration: number;
+  seeds: number;
+  firstSeed: number;
+  jobs: number;
+  out?: string;
+  statInterval: number;
+}
+
+export interface MergeOptions {
+  /** result directories (or results.json files) */
+  inputs: string[];
+  out?: string;
+}
+
 export type Command =
   | { command: 'run'; options: RunOptions }
   | { command: 'list'; options: ListOptions }
   | { command: 'hunt'; options: HuntOptions }
+  | { command: 'stress'; options: StressOptions }
+  | { command: 'compare'; options: CompareOptions }
+  | { command: 'merge'; options: MergeOptions }
   /** `topic`: the command whose help is wanted (undefined: the general help). `implicit`: no
    *  arguments at all were given (print the help, but exit with EXIT.USAGE). */
   | { command: 'help'; topic?: string; implicit?: boolean };
@@ -152,6 +195,26 @@ function num(values: ReadonlyMap<string, FlagValue>, name: string): number | und
 function defaultSeed(): number {
   const t = process.hrtime.bigint();
   return (Number(t & 0xffff_ffffn) ^ Math.imul(Date.now() | 0, 0x9e3779b1) ^ (process.pid << 16)) >>> 0;
+}
+
+/** "k/N" -> [k, N] with 1 <= k <= N; throws an Error whose message completes "--shard: ". */
+function parseShardText(v: string): [number, number] {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(v.trim());
+  if (m === null) throw new Error(`expected k/N (e.g. 1/4), got ${JSON.stringify(v)}`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || k < 1 || k > n) throw new Error(`expected k/N with 1 <= k <= N (e.g. 1/4), got ${JSON.stringify(v)}`);
+  return [k, n];
+}
+
+/** A built-in scenario's canonical name (aliases and fuzz-<n> accepted), or 'all'. */
+function scenarioName(v: string): string {
+  if (v === 'all') return v;
+  const b = findBuiltin(v);
+  if (b !== undefined) return b.name;
+  const names = BUILTINS.map((x) => x.name);
+  throw new Error(`unknown scenario ${JSON.stringify(v)} (allowed: all, ${names.join(', ')}, fuzz-<n>)`
+    + didYouMean(v, names, (x) => x));
 }
 
 export const COMMANDS: CommandSpec[] = [
@@ -297,6 +360,137 @@ export const COMMANDS: CommandSpec[] = [
           seed: num(values, 'seed')!, artifactDir: str(values, 'artifact-dir')!,
         },
       };
+    },
+  },
+  {
+    name: 'stress',
+    summary: 'Stress campaign: every strategy x scenario x seed on a pool of runs; report in reports/<time>/',
+    synopsis: 'stress [--strategies <list|all>] [--scenarios <list|all>] [--seeds <n>] [--duration <dur>] [options]',
+    description:
+      'Runs every combination (strategy x scenario x seed), one run per pool task, --jobs runs at a time, '
+      + 'and checks the invariants of each. Shows a progress bar on a terminal, otherwise a status line per '
+      + 'running case every --stat-interval; prints PASS/FAIL per case and a summary table (per strategy x '
+      + 'scenario: runs, fails, p50/p99 of wakeup latency and mutex waits from the added histograms). Writes '
+      + 'results.json, one .hgrm per strategy/scenario/metric, report.html and the failure artifacts '
+      + '(failures/) into --out. With no flags: the default campaign of about ten minutes (every design '
+      + `except ${STRESS_EXCLUDED_STRATEGIES.join(', ')}, the seed's sketch as posted, which is known to fail; `
+      + '"--strategies all" includes it). Ctrl-C stops the running cases and writes what finished. '
+      + 'Exits 0 when every case passed, 1 when one failed, 130 when interrupted.',
+    flags: [
+      {
+        name: 'strategies', type: 'list', metavar: '<list|all>', noun: 'strategy',
+        defaultText: `every design except ${STRESS_EXCLUDED_STRATEGIES.join(', ')}`,
+        normalize: (v, ctx) => {
+          const all = ctx.allowedStrategies;
+          if (v === 'all' || all === undefined || all.includes(v)) return v;
+          throw new Error(`unknown strategy ${JSON.stringify(v)} (allowed: all, ${all.join(', ')})` + didYouMean(v, all, (x) => x));
+        },
+        help: 'Comma-separated designs, or "all". Repeatable.',
+      },
+      {
+        name: 'scenarios', type: 'list', metavar: '<list|all>', noun: 'scenario',
+        defaultText: STRESS_DEFAULTS.scenarios.join(', '),
+        normalize: (v) => scenarioName(v),
+        help: 'Comma-separated built-in scenarios (fuzz-<n> too), or "all". Repeatable.',
+      },
+      { name: 'seeds', type: 'int', metavar: '<n>', min: 1, max: 10_000, default: STRESS_DEFAULTS.seeds, help: 'Seeds per strategy x scenario.' },
+      {
+        name: 'first-seed', type: 'int', metavar: '<n>', min: 0, max: MAX_SEED, default: STRESS_DEFAULTS.firstSeed,
+        help: 'Seed of the first run of each strategy x scenario; the others are first-seed+1, +2, ...',
+      },
+      { name: 'duration', type: 'duration', metavar: '<dur>', min: 1e6, max: 3600e9, default: STRESS_DEFAULTS.duration, help: 'Length of each run.' },
+      { name: 'cpus', type: 'int', metavar: '<n>', min: 1, max: MAX_CPUS, defaultText: "each scenario's", help: 'Simulated CPUs of every run.' },
+      {
+        name: 'jobs', type: 'int', metavar: '<n>', min: 1, max: 64, default: STRESS_DEFAULTS.jobs,
+        help: 'Runs at a time. Each run already has one worker thread per simulated CPU: more jobs than '
+          + 'cores/CPUs-per-run makes the runs fight over the cores.',
+      },
+      {
+        name: 'shard', type: 'string', metavar: '<k/N>', expect: 'k/N',
+        normalize: (v) => { const [k, n] = parseShardText(v); return `${k}/${n}`; },
+        help: 'Run only shard k of N (a deterministic slice, for a CI matrix); combine the results with "merge".',
+      },
+      { name: 'chaos', type: 'float', metavar: '<p>', min: 0, max: 1, default: 0, help: 'Probability of a random delay at each race window (gate), 0..1.' },
+      { name: 'chaos-max', type: 'duration', metavar: '<dur>', min: 1, max: 1e9, default: DEFAULT_CHAOS_MAX, help: 'Longest injected delay, up to 1s.' },
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>/', help: 'Where the results go.' },
+      {
+        name: 'stat-interval', type: 'duration', metavar: '<dur>', min: 1e7, default: STRESS_DEFAULTS.statInterval,
+        help: 'Period of the status lines (when stderr is not a terminal).',
+      },
+      HELP_FLAG,
+    ],
+    examples: [
+      `${PROG} stress --strategies none,force-return --scenarios pi-basic --seeds 2 --duration 300ms`,
+      `${PROG} stress`,
+      `${PROG} stress --strategies all --scenarios all --seeds 10 --duration 1s --jobs 2`,
+      `${PROG} stress --shard 1/4 --out reports/shard-1`,
+    ],
+    build(values): Command {
+      const shard = str(values, 'shard');
+      return {
+        command: 'stress',
+        options: {
+          strategies: (values.get('strategies') as string[] | undefined) ?? null,
+          scenarios: (values.get('scenarios') as string[] | undefined) ?? null,
+          seeds: num(values, 'seeds')!, firstSeed: num(values, 'first-seed')!, duration: num(values, 'duration')!,
+          cpus: num(values, 'cpus'), jobs: num(values, 'jobs')!,
+          shard: shard === undefined ? null : parseShardText(shard),
+          chaos: num(values, 'chaos')!, chaosMax: num(values, 'chaos-max')!,
+          out: str(values, 'out'), statInterval: num(values, 'stat-interval')!,
+        },
+      };
+    },
+  },
+  {
+    name: 'compare',
+    summary: 'Compare every design on seed-signal, chain-3cpu, football (~1 min; what "npm start" runs)',
+    synopsis: 'compare [--duration <dur>] [--seeds <n>] [options]',
+    description:
+      `Runs every design (the sketch ${STRESS_EXCLUDED_STRATEGIES.join(', ')} included) on `
+      + `${COMPARE_DEFAULTS.scenarios.join(', ')}: a stress campaign with fixed parameters. Prints a table per `
+      + 'scenario x design: verdict, violations, proxy picks, donor migrations, p50/p99 wakeup latency, '
+      + 'p50/p99 mutex wait, signal->EINTR p50 and, for football, the offense runtime (the "ball"), and the '
+      + 'path of the report. Exits 0 when every design except the known-broken sketch passed.',
+    flags: [
+      { name: 'duration', type: 'duration', metavar: '<dur>', min: 1e6, max: 3600e9, default: COMPARE_DEFAULTS.duration, help: 'Length of each run.' },
+      { name: 'seeds', type: 'int', metavar: '<n>', min: 1, max: 10_000, default: COMPARE_DEFAULTS.seeds, help: 'Seeds per design x scenario.' },
+      { name: 'first-seed', type: 'int', metavar: '<n>', min: 0, max: MAX_SEED, default: COMPARE_DEFAULTS.firstSeed, help: 'Seed of the first run.' },
+      { name: 'jobs', type: 'int', metavar: '<n>', min: 1, max: 64, default: COMPARE_DEFAULTS.jobs, help: 'Runs at a time.' },
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>-compare/', help: 'Where the results go.' },
+      { name: 'stat-interval', type: 'duration', metavar: '<dur>', min: 1e7, default: COMPARE_DEFAULTS.statInterval, help: 'Period of the status lines (when stderr is not a terminal).' },
+      HELP_FLAG,
+    ],
+    examples: [`${PROG} compare`, `${PROG} compare --duration 5s --seeds 3`],
+    build(values): Command {
+      return {
+        command: 'compare',
+        options: {
+          duration: num(values, 'duration')!, seeds: num(values, 'seeds')!, firstSeed: num(values, 'first-seed')!,
+          jobs: num(values, 'jobs')!, out: str(values, 'out'), statInterval: num(values, 'stat-interval')!,
+        },
+      };
+    },
+  },
+  {
+    name: 'merge',
+    summary: 'Merge the results of stress shards (histograms added) into one results.json and report',
+    synopsis: 'merge <dir>... [--out <dir>]',
+    description:
+      'Combines the results.json of several stress runs (e.g. the shards of "stress --shard k/N"): the cases '
+      + 'are concatenated and the histograms added (never averaged). Writes results.json, the .hgrm files '
+      + 'and report.html into --out. A case present in two inputs is refused. Exits 0 when every merged '
+      + 'case passed, 1 when one failed, 65 when an input is missing or invalid.',
+    flags: [
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>-merged/', help: 'Where the merged results go.' },
+      HELP_FLAG,
+    ],
+    positionals: { name: '<dir>...', help: 'Result directories of stress (or their results.json files).', max: 100_000 },
+    examples: [`${PROG} merge reports/shard-1 reports/shard-2`, `${PROG} merge reports/shard-1 reports/shard-2 --out reports/all`],
+    build(values, pos): Command {
+      if (pos.length === 0) {
+        throw new UsageError(`"merge" needs at least one result directory (e.g. "${PROG} merge reports/shard-1 reports/shard-2")`);
+      }
+      return { command: 'merge', options: { inputs: pos, out: str(values, 'out') } };
     },
   },
   {

@@ -9,6 +9,9 @@ import { KNOWN_BUGS } from '../proxy/bugs.ts';
 import { cmdRun } from './run.ts';
 import { cmdList } from './list.ts';
 import { cmdHunt } from './hunt.ts';
+import { cmdStress } from './stress.ts';
+import { cmdCompare } from './compare.ts';
+import { cmdMerge } from './merge.ts';
 import { GATE_WINDOWS } from '../sync/windows.ts';
 
 export const ctx: ArgsContext = {
@@ -18,6 +21,12 @@ export const ctx: ArgsContext = {
 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0) {
+    // no arguments: the main job for a new user, the comparison of every design
+    process.stderr.write(`proxysim: no command given: running "compare" (every design on a few scenarios, about a minute); `
+      + `'npm start -- help' lists the commands\n`);
+    argv = ['compare'];
+  }
   let cmd: Command;
   try {
     cmd = parseArgs(argv, ctx);
@@ -39,6 +48,12 @@ async function main(argv: string[]): Promise<number> {
       return cmdRun(cmd.options);
     case 'hunt':
       return cmdHunt(cmd.options);
+    case 'stress':
+      return cmdStress(cmd.options);
+    case 'compare':
+      return cmdCompare(cmd.options);
+    case 'merge':
+      return cmdMerge(cmd.options);
   }
   return EXIT.USAGE;
 }

@@ -22,7 +22,7 @@ export const KNOWN_BUGS: KnownBug[] = [
   { n: 7, designs: ['force-return'], caughtBy: 'I5', summary: 'migrate/deactivate while curr is in the chain (curr_in_chain checks dropped)' },
   { n: 12, designs: ['none', 'force-return'], caughtBy: 'I2', summary: 'the mutex -EINTR path does not clear blocked_on' },
   { n: 13, designs: ['force-return'], caughtBy: 'I17', summary: 'blocked_on written without blocked_lock' },
-  { n: 18, designs: ['none', 'force-return'], caughtBy: 'L1', summary: 'wake_up_q clears wake_q.next after waking: a concurrent wake_q_add is lost' },
+  { n: 18, designs: ['none'], caughtBy: 'L1', summary: 'wake_up_q clears wake_q.next after waking: a concurrent wake_q_add is lost' },
   { n: 17, designs: ['ttwu-return'], caughtBy: 'I18', alsoBy: ['I6'], summary: 'proxy_needs_return trusts wake_cpu == this CPU although the affinity changed meanwhile' },
   { n: 8, designs: ['ttwu-blocks-fixed'], caughtBy: 'I3', alsoBy: ['I4'], summary: 'ttwu_runnable handles blocked_on before requeueing a sched_delayed task' },
   { n: 9, designs: ['ttwu-blocks-fixed'], caughtBy: 'I3', alsoBy: ['I4', 'I5'], summary: 'no p == rq->curr guard: a task between M10 and M11 is dequeued while it runs' },

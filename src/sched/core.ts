@@ -362,6 +362,7 @@ export function __schedule(c: Cpu, mode: number): void {
 export function schedulerTick(c: Cpu): void {
   const cpu = c.cpu;
   rqLock(c, cpu, 'sched_tick:rq_lock');
+  c.stat(R.nr_ticks);
   updateRqClock(c, cpu);
   updateCurr(c, cpu);
   const d = c.rg(cpu, R.donor);

@@ -61,19 +61,26 @@ export function updateMinVruntime(c: Cpu, cpu: number): void {
   if (min !== Infinity && min > c.rgd(cpu, R.min_vruntime)) c.rsd(cpu, R.min_vruntime, min);
 }
 
-/** pick_next_entity(): the queued fair task with the least vruntime, or -1. held{rq} */
+/**
+ * pick_next_entity(): the queued fair task with the least vruntime, or -1. held{rq}
+ * A sched_delayed entity went to sleep with negative lag, so it is not eligible while another
+ * entity is: it is picked (and its dequeue completed) only when nothing else is queued. This is
+ * what keeps delayed tasks queued for a while, as EEVDF does.
+ */
 export function pickFair(c: Cpu, cpu: number): number {
   const q = c.a.queue(cpu);
   const n = c.rg(cpu, R.nr_queued);
   let best = -1;
   let bv = Infinity;
+  let delayed = -1;
   for (let k = 0; k < n; k++) {
     const p = c.i32[q + k];
     if (!isFair(c, p)) continue;
+    if (c.tg(p, T.sched_delayed)) { if (delayed < 0) delayed = p; continue; }
     const v = c.tgd(p, T.vruntime);
     if (v < bv) { bv = v; best = p; }
   }
-  return best;
+  return best >= 0 ? best : delayed;
 }
 
 /** yield_task_fair(): go behind everyone. held{rq} */

@@ -143,6 +143,7 @@ export const RQ_FIELDS = [
   f('balance_callback', 'i32', 'rq', 'deferred class work; must be zapped before a mid-pick lock drop (I16)'),
   f('nr_switches', 'i32', 'local', 'context switches'),
   f('nr_picks', 'i32', 'local', 'pick_next_task calls'),
+  f('nr_ticks', 'i32', 'local', 'scheduler ticks (they run on idle CPUs too: the watchdog\'s clock)'),
   f('proxy_picks', 'i32', 'local', 'owner run on a donor\'s behalf'),
   f('donor_migrations', 'i32', 'local', 'proxy_migrate_task'),
   f('force_returns', 'i32', 'local', 'proxy_force_return that moved a task'),

@@ -2,12 +2,13 @@
  * The event log as ftrace text (what `cat /sys/kernel/tracing/trace` shows; Perfetto's text
  * importer reads sched_switch, sched_waking, sched_blocked_reason and tracing_mark_write).
  *   <comm>-<pid> [<cpu>] d..2. <sec.usec>: <event>: <args>
- * Proxy events without a kernel tracepoint are tracing_mark_write lines, so both Perfetto and grep
- * see them; sched_wakeup and sched_migrate_task are kept for humans.
+ * Proxy events without a kernel tracepoint are free-text tracing_mark_write lines for humans and grep
+ * (Perfetto counts them as systrace parse failures and skips them); ftraceText() adds atrace B/E marks so
+ * that Perfetto shows each proxy stretch as a slice. sched_wakeup and sched_migrate_task are kept for humans.
  */
 import type { TraceEvent } from './ring.ts';
 import { EV, FPT_NAME } from './events.ts';
-import { stateName } from '../sched/constants.ts';
+import { stateName, TASK } from '../sched/constants.ts';
 
 export interface TraceContext {
   names: string[];
@@ -28,22 +29,57 @@ function commOf(ctx: TraceContext, t: number): string {
   return n.replace(/\s/g, '_');
 }
 
-/** prev_state as the kernel prints it */
-function prevState(s: number): string {
-  return s === 0 ? 'R' : stateName(s & 0x3) || 'R';
+/** The kernel prints the idle task's prio as 120 (init_task: MAX_PRIO - 20); the simulator keeps 140 internally. */
+const IDLE_KERNEL_PRIO = 120;
+
+/**
+ * prev_state as the kernel prints it: __trace_sched_switch_state() reduces __state (plus exit_state) to the
+ * one highest TASK_REPORT bit (task_state_index()), printed as one of S D T t X Z P I, or R when none.
+ * TASK_IDLE (UNINTERRUPTIBLE|NOLOAD) prints I; TASK_KILLABLE (WAKEKILL|UNINTERRUPTIBLE) prints D; a dead task
+ * prints X (EXIT_DEAD). The simulator's SCHED_SWITCH carries the raw __state (no preempt flag, so no "R+").
+ */
+export function prevStateName(s: number): string {
+  if (s === (TASK.UNINTERRUPTIBLE | TASK.NOLOAD)) return 'I';
+  if (s & TASK.PARKED) return 'P';
+  if (s & TASK.DEAD) return 'X';
+  if (s & TASK.__TRACED) return 't';
+  if (s & TASK.__STOPPED) return 'T';
+  if (s & TASK.UNINTERRUPTIBLE) return 'D';
+  if (s & TASK.INTERRUPTIBLE) return 'S';
+  return 'R';
+}
+
+/** The idle task of CPU k is task k (pid 0). */
+function isIdle(ctx: TraceContext, t: number): boolean {
+  return t >= 0 && t < ctx.nrCpus;
+}
+
+/** A task's prio as the kernel's tracepoints print it (the idle task: 120). */
+export function tracePrio(ctx: TraceContext, t: number): number {
+  return isIdle(ctx, t) ? IDLE_KERNEL_PRIO : ctx.prioOf(t);
+}
+
+/**
+ * `<comm>-<pid> [<cpu>] <flags> <ts>: ` as trace_print_context() prints it: "%16s-%-7d [%03d] " then the
+ * irq-info flags and " %5lu.%06lu". The idle task is "<idle>" there (trace_find_cmdline() for pid 0),
+ * swapper/N in sched_switch's fields.
+ */
+function lineHead(ctx: TraceContext, cpu: number, cur: number, time: number): string {
+  const who = cur >= 0 ? cur : cpu;
+  const comm = isIdle(ctx, who) ? '<idle>' : commOf(ctx, who);
+  return `${comm.padStart(16)}-${String(ctx.pidOf(who)).padEnd(7)} [${String(cpu).padStart(3, '0')}] d..2. ${ts(time).padStart(12)}: `;
 }
 
 /** One event as one ftrace line; `cur` is the task current on that CPU at the time (line prefix). */
 export function ftraceLine(ctx: TraceContext, e: TraceEvent, cur: number): string {
-  const who = cur >= 0 ? cur : e.cpu;
-  const head = `${commOf(ctx, who).padStart(16)}-${String(ctx.pidOf(who)).padEnd(5)} [${String(e.cpu).padStart(3, '0')}] d..2. ${ts(e.time).padStart(12)}: `;
+  const head = lineHead(ctx, e.cpu, cur, e.time);
   const n = (t: number): string => commOf(ctx, t);
   const pid = (t: number): number => ctx.pidOf(t);
-  const prio = (t: number): number => ctx.prioOf(t);
+  const prio = (t: number): number => tracePrio(ctx, t);
   const mark = (text: string): string => `${head}tracing_mark_write: ${text}`;
   switch (e.type) {
     case EV.SCHED_SWITCH:
-      return `${head}sched_switch: prev_comm=${n(e.task)} prev_pid=${pid(e.task)} prev_prio=${prio(e.task)} prev_state=${prevState(e.b)} ==> next_comm=${n(e.a)} next_pid=${pid(e.a)} next_prio=${prio(e.a)}`;
+      return `${head}sched_switch: prev_comm=${n(e.task)} prev_pid=${pid(e.task)} prev_prio=${prio(e.task)} prev_state=${prevStateName(e.b)} ==> next_comm=${n(e.a)} next_pid=${pid(e.a)} next_prio=${prio(e.a)}`;
     case EV.SCHED_WAKING:
       return `${head}sched_waking: comm=${n(e.task)} pid=${pid(e.task)} prio=${prio(e.task)} target_cpu=${String(e.a).padStart(3, '0')}`;
     case EV.SCHED_WAKEUP:
@@ -78,10 +114,21 @@ export function ftraceLine(ctx: TraceContext, e: TraceEvent, cur: number): strin
   }
 }
 
-/** The whole trace as ftrace text with the `# tracer: nop` header. */
+/**
+ * The whole trace as ftrace text with the `# tracer: nop` header.
+ * Besides one line per event, a proxy-execution stretch ("owner runs for donor") is bracketed by atrace
+ * marks on the owner's thread, `tracing_mark_write: B|<owner pid>|<owner> (for <donor>)` ... `E|<owner pid>`,
+ * which Perfetto's systrace importer shows as a slice (it ignores the other, free-text marks). The stretch
+ * starts at the switch to the owner (or at proxy_run when the owner is already current) and ends at the
+ * owner's switch-out, at a proxy_run for another donor, or when another CPU migrates the donor away.
+ */
 export function ftraceText(ctx: TraceContext, events: readonly TraceEvent[], header: string[] = []): string {
   const cur = new Array<number>(ctx.nrCpus).fill(-1);
-  const lines: string[] = ['# tracer: nop', '#', ...header.map((h) => `# ${h}`), '#',
+  const proxy = new Array<{ owner: number; donor: number } | null>(ctx.nrCpus).fill(null);
+  const lines: string[] = [];
+  const head: string[] = ['# tracer: nop', '#',
+    '', // entries-in-buffer, filled in at the end
+    '#', ...header.map((h) => `# ${h}`), '#',
     '#                                _-----=> irqs-off/BH-disabled',
     '#                               / _----=> need-resched',
     '#                              | / _---=> hardirq/softirq',
@@ -91,9 +138,43 @@ export function ftraceText(ctx: TraceContext, events: readonly TraceEvent[], hea
     '#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION',
     '#              | |         |   |||||     |         |'];
   for (let k = 0; k < ctx.nrCpus; k++) cur[k] = k;
+  const mark = (cpu: number, time: number, text: string): string =>
+    `${lineHead(ctx, cpu, cur[cpu], time)}tracing_mark_write: ${text}`;
+  const begin = (cpu: number, time: number, owner: number, donor: number): void => {
+    proxy[cpu] = { owner, donor };
+    lines.push(mark(cpu, time, `B|${ctx.pidOf(owner)}|${commOf(ctx, owner)} (for ${commOf(ctx, donor)})`));
+  };
+  const end = (cpu: number, time: number): void => {
+    const p = proxy[cpu];
+    if (!p) return;
+    proxy[cpu] = null;
+    lines.push(mark(cpu, time, `E|${ctx.pidOf(p.owner)}`));
+  };
   for (const e of events) {
-    lines.push(ftraceLine(ctx, e, cur[e.cpu]));
-    if (e.type === EV.SCHED_SWITCH) cur[e.cpu] = e.a;
+    const cpu = e.cpu;
+    if (e.type === EV.SCHED_SWITCH) end(cpu, e.time);
+    lines.push(ftraceLine(ctx, e, cur[cpu]));
+    switch (e.type) {
+      case EV.SCHED_SWITCH:
+        cur[cpu] = e.a;
+        if (e.c >= 0 && e.c !== e.a && !isIdle(ctx, e.a)) begin(cpu, e.time, e.a, e.c);
+        break;
+      case EV.PROXY_RUN: {
+        const p = proxy[cpu];
+        if (cur[cpu] !== e.a || (p && p.owner === e.a && p.donor === e.task)) break;
+        end(cpu, e.time);
+        begin(cpu, e.time, e.a, e.task);
+        break;
+      }
+      case EV.SCHED_MIGRATE:
+      case EV.PROXY_MIGRATE:
+      case EV.PROXY_FORCE_RETURN: {
+        const from = e.a;
+        if (from >= 0 && from < ctx.nrCpus && from !== cpu && proxy[from]?.donor === e.task) end(from, e.time);
+        break;
+      }
+    }
   }
-  return lines.join('\n') + '\n';
+  head[2] = `# entries-in-buffer/entries-written: ${lines.length}/${lines.length}   #P:${ctx.nrCpus}`;
+  return head.concat(lines).join('\n') + '\n';
 }

@@ -13,6 +13,7 @@ import { piBasic } from './pi-basic.ts';
 import { seedSignal, seedSignalS2, seedSignalS3, seedSignalS4 } from './seed-signal.ts';
 import { sleepingOwners } from './sleeping-owners.ts';
 import { wakeCurrent } from './wake-current.ts';
+import { wakeqRace } from './wakeq-race.ts';
 
 export { BUILTIN_FILE_PREFIX, type BuiltinInfo } from './common.ts';
 
@@ -29,6 +30,7 @@ export const BUILTINS: BuiltinInfo[] = [
   sleepingOwners,
   wakeCurrent,
   affinityLocal,
+  wakeqRace,
   fuzz,
 ];
 

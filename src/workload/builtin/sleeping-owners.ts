@@ -15,6 +15,8 @@
  *   Df2 (fair nice -5, {0,1})  loop: lock_interruptible m1 { run 100us }, run 200us, lock m0 { run 50us }, sleep 700us
  *   Dr1 (fifo 50, CPU0)        loop: lock_interruptible m0 { run 100us }, sleep 800us
  *   Dr2 (fifo 40, {0,1})       loop: lock m1 { run 50us }, sleep 1.2ms
+ *   hog1 (fifo 30, CPU1)       loop: run 400us, sleep 300us (delayed donors linger while it runs)
+ *   bg1 (fair, CPU1)           loop: run 1ms, sleep 200us (a delayed donor is not eligible meanwhile)
  *   sig0 (fifo 90, CPU0)       loop: every 300..700us signal Df1, Dr1, Df2, O2 (O2's interruptible
  *                              sleep inside its critical section ends early), Df1
  *   sig1 (fifo 85, CPU1)       loop: every 0.9..1.3ms signal Df2, Dr1, Df1
@@ -79,6 +81,18 @@ export const sleepingOwners = defineBuiltin({
       {
         name: 'Dr2', policy: 'fifo', prio: 40, affinity: both, cpu: 0, start: at(1.6),
         program: [forever([lock('m1', [run(us(50))]), sleep(ms(1.2))])],
+      },
+      {
+        // keeps the owners' CPU busy, so a donor deactivated as sched_delayed stays queued a while
+        // instead of having its dequeue completed by the very next pick (what BUG8 needs)
+        name: 'hog1', policy: 'fifo', prio: 30, ...onCpu(1), start: at(2),
+        program: [forever([run(us(400)), sleep(us(300))])],
+      },
+      {
+        // a fair background task on the owners' CPU: while it is queued, a delayed donor is not
+        // eligible and stays queued as sched_delayed
+        name: 'bg1', policy: 'fair', ...onCpu(1), start: at(2.5),
+        program: [forever([run(ms(1)), sleep(us(200))])],
       },
       {
         name: 'sig0', policy: 'fifo', prio: 90, ...onCpu(0), start: at(3),

@@ -1,0 +1,79 @@
+/**
+ * `proxysim compare` (and `npm start` with no arguments): every design on a few scenarios, a stress
+ * campaign with fixed parameters (stress/default.ts COMPARE_DEFAULTS), shown as one table per
+ * scenario x design. The seed's sketch as posted (ttwu-blocks) is expected to fail: its failures are
+ * shown, but only the failure of another design makes the exit code 1.
+ */
+import { COMPARE_DEFAULTS } from '../../stress/default.ts';
+import { percentilesOfSum } from '../../stress/campaign.ts';
+import type { CampaignResult, CaseRecord } from '../../stress/format.ts';
+import { SKETCH_DESIGN } from '../hunt/directed.ts';
+import type { CompareOptions } from './args.ts';
+import { executeCampaign, exitCodeOfCampaign, expandScenarios, printEnd } from './stress.ts';
+
+const us = (ns: number | undefined): string => (ns === undefined ? '-' : (Math.round(ns / 100) / 10).toFixed(1));
+const perRun = (cs: CaseRecord[], f: (c: CaseRecord) => number): number => Math.round(cs.reduce((s, c) => s + f(c), 0) / cs.length);
+
+/** Football's "ball": the CPU time of the offense tasks (exec runtime, ms), per run. */
+function offenseMs(cs: CaseRecord[]): string {
+  const per = cs.map((c) => Object.entries(c.stats.exec_ms).filter(([n]) => /^offense/.test(n)).reduce((s, [, v]) => s + v, 0));
+  return (per.reduce((s, v) => s + v, 0) / cs.length).toFixed(1);
+}
+
+export function compareTable(r: CampaignResult): string {
+  const head = ['scenario', 'design', 'verdict', 'violations', 'proxy_picks', 'donor_migr', 'wake_p50', 'wake_p99', 'mwait_p50', 'mwait_p99', 'eintr_p50', 'offense_ms'];
+  const rows: string[][] = [];
+  const scenarios = [...new Set(r.cases.map((c) => c.scenario))];
+  const designs = r.params.strategies;
+  let sketchFailed = false;
+  for (const scenario of r.params.scenarios.filter((s) => scenarios.includes(s))) {
+    for (const design of designs) {
+      const cs = r.cases.filter((c) => c.scenario === scenario && c.strategy === design && c.verdict !== 'INTERRUPTED');
+      if (cs.length === 0) continue;
+      const fails = cs.filter((c) => c.verdict === 'FAIL' || c.verdict === 'ERROR');
+      const ids = new Map<string, number>();
+      for (const c of fails) ids.set(c.failure?.id ?? '?', (ids.get(c.failure?.id ?? '?') ?? 0) + 1);
+      const sketch = design === SKETCH_DESIGN;
+      if (sketch && fails.length) sketchFailed = true;
+      const verdict = fails.length === 0 ? 'PASS' : `FAIL${cs.length > 1 ? ` ${fails.length}/${cs.length}` : ''}${sketch ? '*' : ''}`;
+      const h = r.histograms[design]?.[scenario] ?? {};
+      const wake = percentilesOfSum([h.wakeup_latency]);
+      const wait = percentilesOfSum([h.mutex_wait_rt, h.mutex_wait_fair]);
+      const eintr = percentilesOfSum([h.signal_eintr]);
+      rows.push([
+        scenario, design, verdict,
+        [...ids].map(([id, n]) => (n > 1 ? `${id}x${n}` : id)).join(',') || '-',
+        String(perRun(cs, (c) => c.stats.proxy_picks)), String(perRun(cs, (c) => c.stats.donor_migrations)),
+        us(wake?.p50), us(wake?.p99), us(wait?.p50), us(wait?.p99), us(eintr?.p50),
+        /^football/.test(scenario) ? offenseMs(cs) : '-',
+      ]);
+    }
+  }
+  const w = head.map((x, k) => Math.max(x.length, ...rows.map((row) => row[k].length)));
+  const line = (cells: string[]): string => cells.map((c, k) => (k < 4 ? c.padEnd(w[k]) : c.padStart(w[k]))).join('  ').trimEnd();
+  const out = [line(head), line(w.map((n) => '-'.repeat(n)))];
+  let prev = '';
+  for (const row of rows) {
+    if (prev && row[0] !== prev) out.push('');
+    prev = row[0];
+    out.push(line(row));
+  }
+  out.push('', 'latencies in us (p50/p99 of the histograms added over the seeds); mwait = mutex waits (rt and fair);',
+    'eintr = signal -> -EINTR of mutex_lock_interruptible; counters per run; offense_ms = football\'s "ball"',
+    '(the offense tasks\' CPU time: ~0 when donation works, large without proxy execution).');
+  if (sketchFailed) out.push(`* ${SKETCH_DESIGN} is the seed's sketch as posted: known broken, its failures are expected.`);
+  return out.join('\n');
+}
+
+export async function cmdCompare(o: CompareOptions): Promise<number> {
+  const notes: string[] = [];
+  const scenarios = expandScenarios(null, COMPARE_DEFAULTS.scenarios, notes);
+  const oc = await executeCampaign({
+    label: 'compare', strategies: COMPARE_DEFAULTS.strategies, scenarios, seeds: o.seeds, firstSeed: o.firstSeed,
+    durationNs: o.duration, jobs: o.jobs, shard: null, chaos: null, out: o.out, outSuffix: '-compare', statIntervalNs: o.statInterval,
+  }, notes);
+  const expected = (c: CaseRecord): boolean => c.strategy === SKETCH_DESIGN;
+  process.stdout.write(`\n${compareTable(oc.result)}\n`);
+  printEnd(oc, { table: false, expected });
+  return exitCodeOfCampaign(oc.result, expected);
+}
