@@ -257,8 +257,9 @@ export function chromeTrace(ctx: TraceContext, events: readonly TraceEvent[], me
   // metadata first, then by time (stable: a flow's `s` stays before its `f`)
   const meta0 = out.filter((e) => e.ph === 'M');
   const timed = out.filter((e) => e.ph !== 'M').sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0));
+  // displayTimeUnit and otherData before the (long) event array: Perfetto's JSON tokenizer reads the
+  // outer dictionary as a stream and only counts a late displayTimeUnit as "too late"
   return {
-    traceEvents: meta0.concat(timed),
     displayTimeUnit: 'ns',
     otherData: {
       generator: 'proxysim',
@@ -271,6 +272,7 @@ export function chromeTrace(ctx: TraceContext, events: readonly TraceEvent[], me
       ...(mismatches.length ? { switch_mismatches: mismatches } : {}),
       ...rest,
     },
+    traceEvents: meta0.concat(timed),
   };
 }
 
