@@ -212,6 +212,9 @@ class CampaignUi {
  * the notes; the caller prints its tables. Ctrl-C (or SIGTERM) stops the running cases and writes what
  * finished; a second one writes results.json at once and exits 130.
  */
+/** A signal this soon after the first is the same Ctrl-C relayed by a wrapper process. */
+const SECOND_SIGNAL_MS = 1000;
+
 export async function executeCampaign(spec: CampaignSpec, notes: string[]): Promise<CampaignOutcome> {
   // every scenario must build for --cpus before anything runs (ScenarioError: exit 65)
   const cpusOf = new Map<string, number>();
@@ -237,12 +240,16 @@ export async function executeCampaign(spec: CampaignSpec, notes: string[]): Prom
   const ui = new CampaignUi(spec.label, cases.length, spec.statIntervalNs / 1e6);
   const finished: CaseRecord[] = [];
   const ac = new AbortController();
+  let firstSignalAt = 0;
   const onSignal = (): void => {
     if (!ac.signal.aborted) {
       ui.note(`${spec.label}: interrupted: stopping the running cases, keeping the finished ones (again to quit at once)`);
+      firstSignalAt = Date.now();
       ac.abort();
       return;
     }
+    // the same Ctrl-C relayed by a wrapper (npm, tsx) arrives twice within moments: not a second one
+    if (Date.now() - firstSignalAt < SECOND_SIGNAL_MS) return;
     ui.stop();
     const r = buildResult({ started, params, cases: finished, interrupted: true });
     const w = writeCampaignFiles(dir, r);

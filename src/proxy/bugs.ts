@@ -24,6 +24,7 @@ export const KNOWN_BUGS: KnownBug[] = [
   { n: 13, designs: ['force-return'], caughtBy: 'I17', summary: 'blocked_on written without blocked_lock' },
   { n: 18, designs: ['none'], caughtBy: 'L1', summary: 'wake_up_q clears wake_q.next after waking: a concurrent wake_q_add is lost' },
   { n: 17, designs: ['ttwu-return'], caughtBy: 'I18', alsoBy: ['I6'], summary: 'proxy_needs_return trusts wake_cpu == this CPU although the affinity changed meanwhile' },
+  { n: 21, designs: ['ttwu-return'], caughtBy: 'I6', alsoBy: ['I18'], summary: 'proxy_needs_return stays home but leaves the task rq->donor: a setaffinity skips it and it runs outside its new mask (found by proxysim)' },
   { n: 8, designs: ['ttwu-blocks-fixed'], caughtBy: 'I3', alsoBy: ['I4'], summary: 'ttwu_runnable handles blocked_on before requeueing a sched_delayed task' },
   { n: 9, designs: ['ttwu-blocks-fixed'], caughtBy: 'I3', alsoBy: ['I4', 'I5'], summary: 'no p == rq->curr guard: a task between M10 and M11 is dequeued while it runs' },
   { n: 10, designs: ['ttwu-blocks-fixed'], caughtBy: 'I8', summary: 'no donor reset: rq->donor is dequeued by ttwu_runnable and placed elsewhere' },

@@ -261,6 +261,7 @@ export function findProxyTaskV26(c: Cpu, donor: number, o: FptOptions): number {
   if (!c.tr(owner, T.on_rq)) c.warn('fpt_owner_not_queued', `find_proxy_task: owner ${c.name(owner)} not queued`, owner);
   exit(c, donor, FPT.F12_RUN_OWNER, owner);
   c.rec(METRIC.chain_length, hops);
+  c.lastChain = hops;
   return owner;
 }
 

@@ -17,7 +17,18 @@
  *
  * The hazards the spec lists (§4(b)): a MIGRATING task must not go through the wakelist (not
  * modelled: ttwu_queue always locks the target rq), and `wake_cpu == this cpu` must not be trusted
- * when the affinity changed meanwhile (BUG17 trusts it).
+ * when the affinity changed meanwhile (BUG17 trusts it). One more that proxysim found (BUG21):
+ *
+ *   CPU0 (O unlocks; D donor at home)       CPU1
+ *   ttwu(D) -> proxy_needs_return:
+ *     wake_cpu == 0, allowed: stay;
+ *     blocked_on = NULL (D still rq->donor)
+ *                                           sched_setaffinity(D, {1}): D is a current donor ->
+ *                                           affine_move_task skips it
+ *   __schedule: D picked, not blocked ->
+ *   runs on CPU0 outside {1}  (I6)
+ *
+ * Fixed here by dropping D as donor (proxy_resched_idle) on the stay path.
  */
 import type { ProxyDesign } from './design.ts';
 import type { Cpu } from '../sched/cpu.ts';
@@ -43,6 +54,12 @@ function proxyNeedsReturn(c: Cpu, cpu: number, p: number): boolean {
       c.stat(R.force_returns);
       ret = true;
     }
+    else if (p === c.rg(cpu, R.donor) && !c.bug(21)) {
+      // proxysim's fix: staying here, p must stop being the donor now; left as rq->donor while it
+      // is no longer blocked, a setaffinity skips it (affine_move_task leaves current donors)
+      // and the next pick runs it outside its new mask (BUG21 keeps v23's behaviour)
+      proxyReschedIdle(c, cpu);
+    }
     __clearTaskBlockedOn(c, p, -1);
     reschedCurr(c, cpu);
   }
@@ -55,7 +72,7 @@ export const ttwuReturn: ProxyDesign = {
   summary: 'return migration in try_to_wake_up() (proxy_needs_return, Stultz v23), force-return as fallback',
   proxy: true,
   wakingIsSpecial: false,
-  bugs: [12, 17, 18],
+  bugs: [12, 17, 21],
   findProxyTask(c, donor) {
     return findProxyTaskV26(c, donor, { forceReturn: true, deactivate: 'v26' });
   },

@@ -255,6 +255,10 @@ export function pickNextTask(c: Cpu, cpu: number): number {
       blockTask(c, cpu, p, DEQUEUE.DELAYED | DEQUEUE.NOCLOCK);
       continue;
     }
+    if (c.tr(p, T.affinity_pending) && !cpuAllowed(c, p, cpu) && c.tr(p, T.blocked_on) === 0) {
+      // the stopper (migration_cpu_stop) outranks every class: it runs first and moves p away
+      return c.rg(cpu, R.idle);
+    }
     return p;
   }
 }
@@ -296,6 +300,7 @@ export function __schedule(c: Cpu, mode: number): void {
   rqLock(c, cpu, '__schedule:rq_lock');
   c.rs(cpu, R.in_schedule, 1);
   const prev = c.rg(cpu, R.curr);
+  const prevDonor = c.rg(cpu, R.donor);
   updateRqClock(c, cpu);
   updateCurr(c, cpu);
 
@@ -329,7 +334,7 @@ export function __schedule(c: Cpu, mode: number): void {
       if (next !== donor) {
         c.stat(R.proxy_picks);
         c.tinc(next, T.nr_proxied);
-        c.emit(EV.PROXY_RUN, donor, next);
+        c.emit(EV.PROXY_RUN, donor, next, c.lastChain);
       }
     }
     break;
@@ -338,13 +343,16 @@ export function __schedule(c: Cpu, mode: number): void {
 
   checkSwitch(c, cpu, prev, next);
   if (next !== idle) recordRunLatencies(c, next);
+  // a task that runs here with an affinity move pending (e.g. returned to by find_proxy_task's
+  // run-self exits): the stopper is still queued and runs next
+  if (next !== idle && c.tr(next, T.affinity_pending) && !cpuAllowed(c, next, cpu)) reschedCurr(c, cpu);
 
   if (prev !== next) {
     c.rs(cpu, R.curr, next);
     c.tw(next, T.on_cpu, 1);
     c.stat(R.nr_switches);
     c.ts(next, T.nr_switches, c.tg(next, T.nr_switches) + 1);
-    c.emit(EV.SCHED_SWITCH, prev, next, prevState, c.rg(cpu, R.donor));
+    c.emit(EV.SCHED_SWITCH, prev, next, mode === SM.PREEMPT && prevState !== TASK.RUNNING ? -1 : prevState, c.rg(cpu, R.donor));
     // finish_task(): smp_store_release(&prev->on_cpu, 0); after this, ttwu may take prev.
     // prev's "stack" is free from here: release the execution marker the CPU loop checks (I5)
     Atomics.compareExchange(c.i32, c.a.t(prev) + T.exec_cpu, cpu, -1);
@@ -353,7 +361,9 @@ export function __schedule(c: Cpu, mode: number): void {
   }
   c.rs(cpu, R.in_schedule, 0);
   rqUnlock(c, cpu);
+  // the stopper's work for a task that just stopped being curr or donor here
   if (prev !== next && c.tr(prev, T.affinity_pending)) affineMoveTask(c, prev);
+  if (prevDonor !== prev && prevDonor !== idle && c.tr(prevDonor, T.affinity_pending)) affineMoveTask(c, prevDonor);
 }
 
 // ---------------------------------------------------------------- tick, yield, affinity
@@ -404,7 +414,7 @@ export function moveQueuedTask(c: Cpu, from: number, p: number, dest: number): v
  * @kernel kernel/sched/core.c __set_cpus_allowed_ptr() + affine_move_task(), simplified:
  * the new mask is installed at once; a queued task on a now-disallowed CPU is moved; a running one
  * gets affinity_pending and a resched (the stopper), and is moved when it leaves the CPU.
- * A current donor that is not curr is left in place (§10 E7).
+ * A current donor that is not curr is skipped (§10 E7).
  */
 export function setCpusAllowed(c: Cpu, p: number, mask: number): void {
   const cpu = taskRqLock(c, p, 'sched_setaffinity:task_rq_lock');
@@ -416,10 +426,12 @@ export function setCpusAllowed(c: Cpu, p: number, mask: number): void {
   c.emit(EV.SET_AFFINITY, p, mask);
   if (!(mask & (1 << cpu))) {
     if (c.rg(cpu, R.curr) === p) {
+      // running: the stopper moves it once it has left the CPU
       c.tw(p, T.affinity_pending, 1);
       reschedCurr(c, cpu);
     } else if (c.rg(cpu, R.donor) === p) {
-      // affine_move_task leaves a current donor alone; find_proxy_task's return paths place it.
+      // affine_move_task() skips a current donor (§10 E7): a blocked donor is placed by
+      // find_proxy_task's return paths; one that is no longer blocked stays here (see ttwu-return)
     } else if (c.tr(p, T.on_rq) === TASK_ON_RQ_QUEUED) {
       if (c.tg(p, T.sched_delayed)) {
         blockTask(c, cpu, p, DEQUEUE.DELAYED | DEQUEUE.NOCLOCK);
@@ -431,12 +443,17 @@ export function setCpusAllowed(c: Cpu, p: number, mask: number): void {
   taskRqUnlock(c, cpu, p);
 }
 
-/** migration_cpu_stop() for a task that has just left its CPU with a pending affinity move. */
+/**
+ * migration_cpu_stop() for a task with a pending affinity move that has just stopped being curr or
+ * donor here. Nothing to do if it is allowed here now, or not queued (its wakeup places it); still
+ * curr or donor: the move stays pending for the next __schedule.
+ */
 export function affineMoveTask(c: Cpu, p: number): void {
   const cpu = taskRqLock(c, p, 'migration_cpu_stop:task_rq_lock');
-  c.tw(p, T.affinity_pending, 0);
-  if (!cpuAllowed(c, p, cpu) && c.tr(p, T.on_rq) === TASK_ON_RQ_QUEUED &&
-      c.rg(cpu, R.curr) !== p && c.rg(cpu, R.donor) !== p && !c.tg(p, T.sched_delayed)) {
+  if (cpuAllowed(c, p, cpu) || c.tr(p, T.on_rq) !== TASK_ON_RQ_QUEUED || c.tg(p, T.sched_delayed)) {
+    c.tw(p, T.affinity_pending, 0);
+  } else if (c.rg(cpu, R.curr) !== p && c.rg(cpu, R.donor) !== p) {
+    c.tw(p, T.affinity_pending, 0);
     updateRqClock(c, cpu);
     moveQueuedTask(c, cpu, p, selectTaskRq(c, p, c.tg(p, T.wake_cpu)));
   }

@@ -7,7 +7,7 @@ import type { Arena } from '../shm/arena.ts';
 import { ARENA_MAGIC, H, R, T, EVENT } from '../shm/layout.ts';
 import { Locks, MachineAbort } from '../sync/spinlock.ts';
 import { prng } from '../sync/gate.ts';
-import { EV } from '../trace/events.ts';
+import { EV, WARN_IDS, violationCode } from '../trace/events.ts';
 import type { ProxyDesign } from '../proxy/design.ts';
 import type { MetricsRecorder } from '../trace/metrics.ts';
 
@@ -44,6 +44,8 @@ export class Cpu {
   /** L3 watchdog state: the donor find_proxy_task keeps failing for, and how many times in a row */
   l3Donor = -1;
   l3Streak = 0;
+  /** hops of the chain find_proxy_task walked last (for the PROXY_RUN event) */
+  lastChain = 0;
 
   constructor(
     readonly a: Arena,
@@ -107,7 +109,7 @@ export class Cpu {
   /** WARN_ON_ONCE: record, count, keep running. */
   warn(id: string, msg: string, task = -1): void {
     Atomics.add(this.i32, this.a.hdrIndex('nr_warns'), 1);
-    this.emit(EV.WARN, task, 0);
+    this.emit(EV.WARN, task, (WARN_IDS as readonly string[]).indexOf(id) + 1);
     if (this.warned.has(id)) return;
     this.warned.add(id);
     this.post({ type: 'warn', cpu: this.cpu, id, msg, tasks: task >= 0 ? [task] : [], time: this.now() });
@@ -116,7 +118,7 @@ export class Cpu {
   /** A checker found a broken invariant (or BUG_ON): stop every CPU and report. Never returns. */
   violation(id: string, msg: string, tasks: number[]): never {
     const first = Atomics.add(this.i32, this.a.hdrIndex('nr_violations'), 1) === 0;
-    this.emit(EV.VIOLATION, tasks[0] ?? -1, 0);
+    this.emit(EV.VIOLATION, tasks[0] ?? -1, violationCode(id));
     if (first) {
       this.post({ type: 'violation', cpu: this.cpu, id, msg, tasks, held: [...this.locks.held], time: this.now() });
       Atomics.compareExchange(this.i32, this.a.hdrIndex('abort'), 0, this.cpu + 1);

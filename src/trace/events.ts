@@ -3,7 +3,7 @@
  * up to three arguments, whose meaning is given here once.
  */
 export const EV = {
-  /** task=prev a=next b=prev_state c=donor(next's scheduling context) */
+  /** task=prev a=next b=prev_state (-1: preempted, printed R+) c=donor(next's scheduling context) */
   SCHED_SWITCH: 1,
   /** task=p a=target_cpu b=waker task (-1 irq) */
   SCHED_WAKING: 2,
@@ -45,9 +45,9 @@ export const EV = {
   SLEEP: 20,
   /** task=p */
   EXIT: 21,
-  /** task=p a=warn id */
+  /** task=p a=warn id (WARN_IDS index + 1) */
   WARN: 22,
-  /** task=p a=violation code */
+  /** task=p a=violation code (violationCode) */
   VIOLATION: 23,
   /** task=p a=state : try_to_block_task dequeued prev (b=1 delayed) */
   BLOCK: 24,
@@ -62,6 +62,23 @@ export type EventId = (typeof EV)[keyof typeof EV];
 
 export const EV_NAME: Record<number, string> = Object.fromEntries(
   Object.entries(EV).map(([k, v]) => [v, k.toLowerCase()]));
+
+/** WARN ids, so a WARN event names its check (a = index + 1; 0 = unlisted) */
+export const WARN_IDS = [
+  'attach_task_rq', 'blocked_on_waking', 'clear_blocked_on', 'deactivate_sleep', 'dequeue_delayed_again',
+  'enqueue_delayed_not_delayed', 'exit_holding_mutex', 'exited_runs', 'force_return_curr', 'force_return_on_cpu',
+  'fpt_owner_not_queued', 'mutex_flags_no_owner', 'proxy_deactivate_running', 'proxy_migrate_curr',
+  'select_fallback_rq', 'set_blocked_on', 'set_task_cpu_queued', 'unlock_not_owner', 'unlock_owner_changed', 'unlock_pickup',
+] as const;
+
+/** Violation ids as event arguments: In -> n, Ln -> 100 + n */
+export function violationCode(id: string): number {
+  const m = /^([IL])(\d+)/.exec(id);
+  return m ? (m[1] === 'L' ? 100 : 0) + Number(m[2]) : 0;
+}
+export function violationName(code: number): string {
+  return code === 0 ? '?' : code > 100 ? `L${code - 100}` : `I${code}`;
+}
 
 /** find_proxy_task exits (spec §3.7), recorded with FIND_PROXY_EXIT. */
 export const FPT = {

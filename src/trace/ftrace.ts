@@ -7,7 +7,7 @@
  * that Perfetto shows each proxy stretch as a slice. sched_wakeup and sched_migrate_task are kept for humans.
  */
 import type { TraceEvent } from './ring.ts';
-import { EV, FPT_NAME } from './events.ts';
+import { EV, FPT_NAME, WARN_IDS, violationName } from './events.ts';
 import { stateName, TASK } from '../sched/constants.ts';
 
 export interface TraceContext {
@@ -36,9 +36,10 @@ const IDLE_KERNEL_PRIO = 120;
  * prev_state as the kernel prints it: __trace_sched_switch_state() reduces __state (plus exit_state) to the
  * one highest TASK_REPORT bit (task_state_index()), printed as one of S D T t X Z P I, or R when none.
  * TASK_IDLE (UNINTERRUPTIBLE|NOLOAD) prints I; TASK_KILLABLE (WAKEKILL|UNINTERRUPTIBLE) prints D; a dead task
- * prints X (EXIT_DEAD). The simulator's SCHED_SWITCH carries the raw __state (no preempt flag, so no "R+").
+ * prints X (EXIT_DEAD). A preempted task prints R+ (the SCHED_SWITCH event carries -1 for it).
  */
 export function prevStateName(s: number): string {
+  if (s === -1) return 'R+';
   if (s === (TASK.UNINTERRUPTIBLE | TASK.NOLOAD)) return 'I';
   if (s & TASK.PARKED) return 'P';
   if (s & TASK.DEAD) return 'X';
@@ -108,8 +109,8 @@ export function ftraceLine(ctx: TraceContext, e: TraceEvent, cur: number): strin
     case EV.SLEEP: return mark(`sleep: comm=${n(e.task)} pid=${pid(e.task)} us=${e.a}`);
     case EV.EXIT: return mark(`exit: comm=${n(e.task)} pid=${pid(e.task)}`);
     case EV.BLOCK: return mark(`block_task: comm=${n(e.task)} pid=${pid(e.task)} state=${stateName(e.a)}${e.b ? ' delayed' : ''}`);
-    case EV.WARN: return mark(`WARN: comm=${n(e.task)}`);
-    case EV.VIOLATION: return mark(`VIOLATION: comm=${n(e.task)}`);
+    case EV.WARN: return mark(`WARN: ${WARN_IDS[e.a - 1] ?? 'unlisted'} comm=${n(e.task)}`);
+    case EV.VIOLATION: return mark(`VIOLATION: ${violationName(e.a)} comm=${n(e.task)}`);
     default: return mark(`event${e.type}: task=${e.task} a=${e.a} b=${e.b} c=${e.c}`);
   }
 }

@@ -5,12 +5,12 @@ import { EV } from '../../src/trace/events.ts';
 
 describe('chain-3cpu under force-return', () => {
   it('A and B end up on CPU2 where C runs for A; A moved hop by hop through CPU1', async () => {
-    const r = await run('chain-3cpu', 'force-return', 620);
+    const r = await run('chain-3cpu', 'force-return', 1020);
     expect(failures(r)).toEqual([]);
     // An episode whose chain formed as scripted (A blocked on m1 while B held it, then B blocked on
     // m2 while C held it) must show the hop-by-hop migration; host jitter can spoil an episode.
     let formed = 0;
-    for (const n of [1, 2, 3]) {
+    for (const n of [1, 2, 3, 4, 5]) {
       const [A, B, C] = ['A', 'B', 'C'].map((x) => id(r, `${x}${n}`));
       const at = (type: number, t: number) => r.events.find((e) => e.type === type && e.task === t);
       const aBlocks = at(EV.MUTEX_BLOCK, A);
