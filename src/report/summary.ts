@@ -162,6 +162,12 @@ export function renderSummary(s: RunSummary): string {
   }
   out.push('');
   out.push(`proxy: picks=${s.proxy.proxy_picks} donor_migrations=${s.proxy.donor_migrations} force_returns=${s.proxy.force_returns} deactivations=${s.proxy.deactivations} longest_chain=${s.proxy.longest_chain}`);
+  if (s.chaos) {
+    const fired = Object.entries(s.chaos.fired).sort((x, y) => y[1] - x[1]);
+    const total = fired.reduce((n, [, v]) => n + v, 0);
+    const passed = Object.values(s.chaos.passed).reduce((n, v) => n + v, 0);
+    out.push(`chaos: ${total} delays injected at ${fired.length} windows (${passed} gate passes)${fired.length ? `; most: ${fired.slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+  }
   out.push(`liveness: stranded donors seen in ${s.liveness.stranded_observations} samples (longest ${s.liveness.stranded_longest_samples} samples in a row)`);
   out.push(`checks: ${s.samples} stop-the-world samples, ${s.events} events${s.events_lost ? ` (${s.events_lost} lost)` : ''}, ${s.warnings} warnings, I10 (RUNNING+blocked_on) observed ${s.i10_observed}x`);
   for (const f of s.findings) {
