@@ -18,6 +18,7 @@ import { checkGlobal, countI10 } from './check/global.ts';
 import { Watchdog } from './check/watchdog.ts';
 import { HistogramSet } from './trace/metrics.ts';
 import { analyseWaits } from './report/analysis.ts';
+import { suiteChecks, type SuiteResult } from './check/suites.ts';
 import { lockName } from './sync/lockdep.ts';
 import type { CpuWorkerData } from '../workers/cpu.ts';
 
@@ -78,6 +79,8 @@ export interface RunResult {
   i10: number;
   samples: number;
   liveness: LivenessMetrics;
+  /** suite-level results (football's ball) */
+  suite: SuiteResult;
   /** latency histograms of the run (encoded HdrHistogram V2, compressed base64), by metric */
   histograms: Record<string, string>;
   interrupted: boolean;
@@ -309,10 +312,14 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
     for (const w of analyseWaits(merged, elapsed, (t) => a.i32[a.t(t) + T.prio], (t) => t < nrCpus)) {
       for (const v of w.perWait) hist.record('inversion', v);
     }
+    const suite = suiteChecks(a, names, o.scenario.name, design.proxy, elapsed);
+    if (suite.failure && !interrupted && !findings.some((f) => f.kind !== 'warn')) {
+      findings.push({ kind: 'violation', id: suite.failure.id, msg: suite.failure.msg, cpu: -1, tasks: [], time: elapsed });
+    }
     return {
       arena: a, names, nrCpus, strategy: o.strategy, scenario: o.scenario, seed: o.seed, bugs: o.bugs ?? [],
       durationNs: o.durationNs, elapsedNs: stoppedAt || (a.t0 ? a.now() : 0),
-      histograms: hist.encode(),
+      histograms: hist.encode(), suite,
       events: merged, eventsLost: reader.lost, findings, i10, samples, interrupted,
       liveness: { stranded_observations: watchdog.strandedObservations, stranded_longest_samples: watchdog.strandedLongest },
       chaos: o.chaos ? { fired: chaosFired, passed: chaosPassed } : null,

@@ -57,6 +57,8 @@ export interface RunSummary {
   proxy: { proxy_picks: number; donor_migrations: number; force_returns: number; deactivations: number; longest_chain: number };
   /** latency percentiles by metric (ns, chain_length in hops) */
   latency: Record<string, Percentiles>;
+  /** suite-level results (football: ball_ms = the offense's CPU time) */
+  suite: RunResult['suite'];
   /** L2: stranded-donor observations */
   liveness: RunResult['liveness'];
   findings: Finding[];
@@ -117,6 +119,7 @@ export function summarize(r: RunResult): RunSummary {
     proxy: { proxy_picks: sum('proxy_picks'), donor_migrations: sum('donor_migrations'), force_returns: sum('force_returns'), deactivations: sum('deactivations'), longest_chain: Math.max(0, ...cpus.map((c) => c.max_chain)) },
     latency: Object.fromEntries(METRICS.filter((m) => r.histograms[m]).map((m) => [m, percentilesOf(r.histograms[m])])),
     liveness: r.liveness,
+    suite: r.suite,
     findings: r.findings, warnings: i32[a.hdrIndex('nr_warns')], i10_observed: r.i10, samples: r.samples,
     events: r.events.length, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
     verdict: failed ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS',
@@ -162,6 +165,7 @@ export function renderSummary(s: RunSummary): string {
   }
   out.push('');
   out.push(`proxy: picks=${s.proxy.proxy_picks} donor_migrations=${s.proxy.donor_migrations} force_returns=${s.proxy.force_returns} deactivations=${s.proxy.deactivations} longest_chain=${s.proxy.longest_chain}`);
+  if (s.suite.ball_ms !== undefined) out.push(`football: the ball moved ${s.suite.ball_ms} ms (offense CPU time)${s.strategy === 'none' ? ' - the negative control needs > 0' : ''}`);
   if (s.chaos) {
     const fired = Object.entries(s.chaos.fired).sort((x, y) => y[1] - x[1]);
     const total = fired.reduce((n, [, v]) => n + v, 0);
