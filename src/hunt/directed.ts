@@ -34,7 +34,8 @@ export const DIRECTED: DirectedCase[] = [
   // setaffinity on a current donor at home, then the unlock
   { bug: 17, design: 'ttwu-return', scenario: 'affinity-local' },
   // the stay path of proxy_needs_return leaves a no-longer-blocked current donor behind
-  { bug: 21, design: 'ttwu-return', scenario: 'affinity-local' },
+  // (chaos on entering __schedule widens the window between the stay decision and the next pick)
+  { bug: 21, design: 'ttwu-return', scenario: 'affinity-local', chaos: { p: 0.5, maxNs: 300_000, windows: ['__schedule:rq_lock'] } },
   { bug: 8, design: 'ttwu-blocks-fixed', scenario: 'sleeping-owners' },
   { bug: 9, design: 'ttwu-blocks-fixed', scenario: 'wake-current', chaos: { p: 0.3, maxNs: 200_000, windows: ['mutex_lock:M10_M11'] } },
   // a signal to the current donor while its owner runs for it

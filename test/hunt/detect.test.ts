@@ -9,7 +9,8 @@ import { resolveScenario } from '../../src/workload/validate.ts';
 import { DIRECTED, CORRECT_DESIGNS, CLEAN_CHAOS } from '../../src/hunt/directed.ts';
 import { KNOWN_BUGS } from '../../src/proxy/bugs.ts';
 
-const BUDGET_NS = 5e9;
+const BUDGET_NS = 4e9;
+const ATTEMPTS = 3;
 
 describe('planted bugs are detected', () => {
   it('every listed bug has a directed case, and every case is for a design the bug applies to', () => {
@@ -21,14 +22,19 @@ describe('planted bugs are detected', () => {
     const bug = KNOWN_BUGS.find((b) => b.n === d.bug)!;
     const want = [bug.caughtBy, ...(bug.alsoBy ?? [])];
     it(`BUG${d.bug} on ${d.design}/${d.scenario} is caught by ${want.join(' or ')}`, async () => {
-      const r = await runMachine({
-        scenario: resolveScenario(d.scenario), strategy: d.design, durationNs: BUDGET_NS, seed: 11, bugs: [d.bug],
-        chaos: d.chaos ? { p: d.chaos.p, maxNs: d.chaos.maxNs, windows: d.chaos.windows } : null, keepEvents: false,
-      });
-      const f = r.findings.find((x) => x.kind !== 'warn');
+      // the budget: up to ATTEMPTS runs (seeds) of BUDGET_NS each; detection rates per single run
+      // are in the README (hunt --runs 20)
+      let f;
+      for (let attempt = 0; attempt < ATTEMPTS && !f; attempt++) {
+        const r = await runMachine({
+          scenario: resolveScenario(d.scenario), strategy: d.design, durationNs: BUDGET_NS, seed: 11 + attempt, bugs: [d.bug],
+          chaos: d.chaos ? { p: d.chaos.p, maxNs: d.chaos.maxNs, windows: d.chaos.windows } : null, keepEvents: false,
+        });
+        f = r.findings.find((x) => x.kind !== 'warn');
+        if (f) expect(r.elapsedNs).toBeLessThan(BUDGET_NS); // the first violation stopped the machine
+      }
       expect(f, 'detected within the budget').toBeDefined();
       expect(want).toContain(f!.id);
-      expect(r.elapsedNs).toBeLessThan(BUDGET_NS); // the first violation stopped the machine
     });
   }
 });
