@@ -191,7 +191,7 @@ export function findProxyTaskV26(c: Cpu, donor: number, o: FptOptions): number {
     }
     // I10, observed holding p's rq lock and p->blocked_lock with p != rq->curr
     if (p !== curr && c.tr(p, T.__state) === TASK.RUNNING) {
-      if (c.design.runningBlockedIllegal) {
+      if (c.i10Illegal()) {
         c.violation('I10', `${c.name(p)} is TASK_RUNNING with blocked_on set outside __schedule (seen by find_proxy_task on CPU${cpu})`, [p]);
       }
     }

@@ -67,6 +67,8 @@ export class Cpu {
   /** sched_proxy_exec() */
   get proxy(): boolean { return this.design.proxy; }
   bug(n: number): boolean { return (this.bugs & (1 << n)) !== 0; }
+  /** I10 (RUNNING with blocked_on set outside __schedule) stops the machine (design c, unless counted) */
+  i10Illegal(): boolean { return Boolean(this.design.runningBlockedIllegal) && this.a.hdr('count_i10') === 0; }
   /** is_special_task_state() includes TASK_WAKING (design c; BUG20 drops it) */
   wakingIsSpecial(): boolean { return this.design.wakingIsSpecial && !this.bug(20); }
 

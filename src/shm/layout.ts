@@ -55,6 +55,7 @@ export const HEADER_FIELDS = [
   f('chaos_ppm', 'i32', 'immutable', 'gate delay probability, parts per million'),
   f('chaos_max_ns', 'i32', 'immutable', 'longest injected delay'),
   f('tick_ns', 'i32', 'immutable', 'scheduler tick period'),
+  f('count_i10', 'i32', 'immutable', '1: I10 is counted, not a violation, even for design (c) (to see what follows it)'),
   f('stop', 'i32', 'atomic', '1: CPUs finish their step and exit'),
   f('abort', 'i32', 'atomic', '!=0: a CPU hit BUG_ON / a violation; everyone stops (value = cpu+1)'),
   f('park', 'i32', 'atomic', '1: stop-the-world requested; CPUs park at a safe point'),
