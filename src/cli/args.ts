@@ -53,6 +53,10 @@ export interface RunOptions {
   quiet: boolean;
   /** write the arena as JSON at the end of the run */
   dump?: string;
+  /** write the events as Chrome trace-event JSON */
+  traceJson?: string;
+  /** I10 counted, not a violation, for design (c) too */
+  countI10: boolean;
   /** where failure artifacts go */
   artifactDir: string;
 }
@@ -287,6 +291,8 @@ export const COMMANDS: CommandSpec[] = [
         help: 'Delay only at this gate window (a name, or a prefix such as "ttwu"). Repeatable.',
       },
       { name: 'quiet', type: 'bool', help: 'Print only the verdict and errors.' },
+      { name: 'trace-json', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the events as Chrome trace-event JSON (Perfetto, chrome://tracing) to <file>.' },
+      { name: 'count-i10', type: 'bool', help: 'Count I10 (RUNNING with blocked_on set) instead of stopping on it, also for the ttwu-blocks designs, to see what follows.' },
       { name: 'dump', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the whole arena (tasks, runqueues, mutexes) as JSON to <file> at the end.' },
       { name: 'artifact-dir', type: 'string', metavar: '<dir>', default: 'failures', expect: 'a directory', help: 'Where a failed run writes its failure artifact.' },
       HELP_FLAG,
@@ -316,6 +322,8 @@ export const COMMANDS: CommandSpec[] = [
           chaosWindows: values.get('chaos-window') as string[],
           quiet: values.get('quiet') === true,
           dump: str(values, 'dump'),
+          traceJson: str(values, 'trace-json'),
+          countI10: values.get('count-i10') === true,
           artifactDir: str(values, 'artifact-dir')!,
         },
       };

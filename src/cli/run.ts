@@ -5,6 +5,7 @@ import { runMachine, type RunResult } from '../machine.ts';
 import { summarize, renderSummary, type RunSummary } from '../report/summary.ts';
 import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
 import { ftraceText } from '../trace/ftrace.ts';
+import { writeChromeTrace } from '../trace/chrome.ts';
 import { writeFileAtomic } from '../report/files.ts';
 import { T } from '../shm/layout.ts';
 import { dumpArena } from '../shm/dump.ts';
@@ -53,7 +54,7 @@ export async function cmdRun(o: RunOptions): Promise<number> {
     r = await runMachine({
       scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
       chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows.length ? o.chaosWindows : null } : null,
-      keepEvents: true, abortSignal: ac.signal, onProgress: (f) => progress.update(f),
+      keepEvents: true, abortSignal: ac.signal, onProgress: (f) => progress.update(f), countI10: o.countI10,
     });
   } finally {
     progress.done();
@@ -64,6 +65,9 @@ export async function cmdRun(o: RunOptions): Promise<number> {
     writeFileAtomic(o.trace, ftraceText(traceContext(r), r.events, [
       `proxysim scenario=${scenario.name} strategy=${o.strategy} cpus=${cpus} seed=${o.seed}${bugs.length ? ` bugs=${o.bugs.join(',')}` : ''}`,
     ]));
+  }
+  if (o.traceJson) {
+    writeChromeTrace(o.traceJson, traceContext(r), r.events, { findings: r.findings, scenario: scenario.name, strategy: o.strategy, seed: o.seed });
   }
   if (o.dump) writeFileAtomic(o.dump, JSON.stringify(dumpArena(r.arena, r.names, r.scenario.mutexes), null, 1) + '\n');
   const code = exitCodeFor(r);

@@ -29,7 +29,7 @@ function fails(argv: string[], c: ArgsContext = ctx): string {
 }
 
 const RUN_FLAGS = '--scenario, --strategy, --cpus, --duration, --seed, --json, --trace, --bug, --chaos, '
-  + '--chaos-max, --chaos-window, --quiet, --help';
+  + '--chaos-max, --chaos-window, --quiet, --trace-json, --count-i10, --dump, --artifact-dir, --help';
 
 describe('parseArgs: successes', () => {
   it('run with defaults', () => {
@@ -37,6 +37,7 @@ describe('parseArgs: successes', () => {
       scenario: 'pi-basic', strategy: DEFAULT_STRATEGY, cpus: undefined, duration: undefined,
       seed: 12345, seedGenerated: true, json: false, trace: undefined, bugs: [], chaos: 0,
       chaosMax: parseDuration(DEFAULT_CHAOS_MAX), chaosWindows: [], quiet: false,
+      dump: undefined, traceJson: undefined, countI10: false, artifactDir: 'failures',
     });
   });
 
@@ -49,6 +50,7 @@ describe('parseArgs: successes', () => {
       scenario: './x.json', strategy: 'ttwu-return', cpus: 4, duration: 1_500_000_000, seed: 255,
       seedGenerated: false, json: true, trace: 'out.trace', bugs: ['BUG11', 'BUG1'], chaos: 0.25,
       chaosMax: 50_000, chaosWindows: ['ttwu', 'proxy_migrate_task:after_unlock'], quiet: true,
+      dump: undefined, traceJson: undefined, countI10: false, artifactDir: 'failures',
     });
   });
 
@@ -91,11 +93,11 @@ describe('parseArgs: successes', () => {
 
 describe('parseArgs: failures (one line: what was wrong, what is allowed)', () => {
   it('commands', () => {
-    expect(fails(['rnu'])).toBe('unknown command "rnu" (commands: run, list, help); did you mean "run"?');
-    expect(fails(['frobnicate'])).toBe('unknown command "frobnicate" (commands: run, list, help)');
-    expect(fails(['help', 'lst'])).toBe('unknown command "lst" (commands: run, list, help); did you mean "list"?');
+    expect(fails(['rnu'])).toBe('unknown command "rnu" (commands: run, hunt, stress, compare, merge, list, help); did you mean "run"?');
+    expect(fails(['frobnicate'])).toBe('unknown command "frobnicate" (commands: run, hunt, stress, compare, merge, list, help)');
+    expect(fails(['help', 'lst'])).toBe('unknown command "lst" (commands: run, hunt, stress, compare, merge, list, help); did you mean "list"?');
     expect(fails(['--scenario', 'x'])).toBe(
-      'missing command before "--scenario" (commands: run, list, help; e.g. "proxysim run --scenario pi-basic")');
+      'missing command before "--scenario" (commands: run, hunt, stress, compare, merge, list, help; e.g. "proxysim run --scenario pi-basic")');
   });
 
   it('unknown flags', () => {
