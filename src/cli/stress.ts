@@ -207,13 +207,14 @@ class CampaignUi {
 // The campaign
 // ---------------------------------------------------------------------------------------------
 
+/** A signal this soon after the first is the same Ctrl-C relayed by a wrapper process. */
+const SECOND_SIGNAL_MS = 1000;
+
 /**
  * Plan, run and write a campaign. Prints the banner, the progress, one line per finished case and
  * the notes; the caller prints its tables. Ctrl-C (or SIGTERM) stops the running cases and writes what
  * finished; a second one writes results.json at once and exits 130.
  */
-/** A signal this soon after the first is the same Ctrl-C relayed by a wrapper process. */
-const SECOND_SIGNAL_MS = 1000;
 
 export async function executeCampaign(spec: CampaignSpec, notes: string[]): Promise<CampaignOutcome> {
   // every scenario must build for --cpus before anything runs (ScenarioError: exit 65)

@@ -117,3 +117,15 @@ describe('sharded campaign', () => {
     expect(() => mergeResults([loadResults(join(base, 's1')), loadResults(join(base, 's1'))])).toThrow(/cases\[0\]: case force-return\/pi-basic seed 1 is also in .*s1\/results\.json/);
   });
 });
+
+describe('a run that does not come up', () => {
+  it('is stopped after the boot timeout: an ERROR case, its pool thread replaced, the next case still runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxysim-boot-'));
+    const cases: CaseSpec[] = [{ strategy: 'none', scenario: 'pi-basic', seed: 1, durationNs: 100e6 }, { strategy: 'none', scenario: 'pi-basic', seed: 2, durationNs: 100e6 }];
+    const res = await runCampaign({ cases, jobs: 1, chaos: null, artifactDir: dir, bootTimeoutMs: 1 });
+    expect(res.cases.map((c) => c.verdict)).toEqual(['ERROR', 'ERROR']);
+    expect(res.cases[0].failure?.msg).toMatch(/CPU workers did not start within 0\.001 s/);
+    const ok = await runCampaign({ cases: cases.slice(0, 1), jobs: 1, chaos: null, artifactDir: dir });
+    expect(ok.cases.map((c) => c.verdict)).toEqual(['PASS']);
+  });
+});
