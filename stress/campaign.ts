@@ -1,0 +1,310 @@
+/**
+ * A stress campaign: planning (every strategy x scenario x seed), sharding, running the cases on a
+ * tinypool (one run per pool task), adding up the histograms, and writing the result directory
+ * (results.json, one .hgrm per strategy/scenario/metric, report.html).
+ *
+ * Sharding: the cases are sorted by (strategy, scenario, seed) (plain string order, numeric seeds);
+ * case i (0-based) belongs to shard (i mod N) + 1. The union of the N shards is the campaign.
+ *
+ * Histograms are added, never averaged. The campaign's histograms[strategy][scenario][metric] is the
+ * sum over the cases that ran to their end (PASS or FAIL); an INTERRUPTED case keeps its own partial
+ * histograms in its record but is not added, and an ERROR case has none.
+ */
+import { hostname, cpus as osCpus, totalmem, availableParallelism } from 'node:os';
+import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import Tinypool from 'tinypool';
+import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type Percentiles } from '../src/trace/metrics.ts';
+import { writeFileAtomic } from '../src/report/files.ts';
+import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from './format.ts';
+import type { CaseMessage, CaseTask } from './run-case.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Planning and sharding
+// ---------------------------------------------------------------------------------------------
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function compareKeys(a: CaseKey, b: CaseKey): number {
+  return cmp(a.strategy, b.strategy) || cmp(a.scenario, b.scenario) || a.seed - b.seed;
+}
+
+export const caseName = (c: CaseKey): string => `${c.strategy}/${c.scenario} seed ${c.seed}`;
+export const caseId = (c: CaseKey): string => `${c.strategy}\u0000${c.scenario}\u0000${c.seed}`;
+
+/** Every case of the campaign, sorted by (strategy, scenario, seed). */
+export function planCases(p: { strategies: readonly string[]; scenarios: readonly string[]; seeds: number; firstSeed: number }): CaseKey[] {
+  const out: CaseKey[] = [];
+  for (const strategy of new Set(p.strategies)) {
+    for (const scenario of new Set(p.scenarios)) {
+      for (let k = 0; k < p.seeds; k++) out.push({ strategy, scenario, seed: (p.firstSeed + k) >>> 0 });
+    }
+  }
+  return out.sort(compareKeys);
+}
+
+/** The cases of shard k of N (1-based): case i belongs to shard (i mod N) + 1. */
+export function shardCases<T>(sorted: readonly T[], shard: readonly [number, number] | null): T[] {
+  if (shard === null) return [...sorted];
+  const [k, n] = shard;
+  return sorted.filter((_, i) => (i % n) + 1 === k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------------------------
+
+export interface CaseSpec extends CaseKey {
+  /** the campaign's --cpus (undefined: the scenario's) */
+  cpus?: number;
+  durationNs: number;
+}
+
+export interface CampaignHooks {
+  onStart?(c: CaseSpec, index: number): void;
+  onProgress?(c: CaseSpec, index: number, fraction: number): void;
+  onDone?(c: CaseSpec, index: number, rec: CaseRecord): void;
+}
+
+export interface RunCampaignOptions extends CampaignHooks {
+  cases: readonly CaseSpec[];
+  /** runs at a time (pool threads; minThreads = maxThreads) */
+  jobs: number;
+  chaos: { p: number; maxNs: number } | null;
+  artifactDir: string;
+  /** stops the campaign: running cases are aborted (they end INTERRUPTED), pending ones never start */
+  signal?: AbortSignal;
+  /** a case whose CPU workers are not up this long after its start is an ERROR (default 60 s) */
+  bootTimeoutMs?: number;
+}
+
+const RUN_CASE = new URL('./run-case.ts', import.meta.url);
+const REGISTER = pathToFileURL(fileURLToPath(new URL('../workers/register-tsx.mjs', import.meta.url))).href;
+
+/** execArgv of the pool threads: the tsx loader preloaded once (see TOOLCHAIN.md, the TS-in-worker trap). */
+export function poolExecArgv(): string[] {
+  const argv = [...process.execArgv];
+  if (!argv.some((x) => x.includes('register-tsx'))) argv.push('--import', REGISTER);
+  return argv;
+}
+
+/** How long the running cases get to come back after an abort before the pool is destroyed. */
+const ABORT_GRACE_MS = 15_000;
+/** From 'start' to the first progress report (its CPU workers up): normally well under a second. */
+const BOOT_TIMEOUT_MS = 60_000;
+
+/**
+ * Run the cases, `jobs` at a time. Returns the records of the cases that started, in plan order,
+ * and whether the campaign was stopped.
+ */
+export async function runCampaign(o: RunCampaignOptions): Promise<{ cases: CaseRecord[]; interrupted: boolean }> {
+  const jobs = Math.max(1, Math.min(o.jobs, o.cases.length || 1));
+  const records: (CaseRecord | undefined)[] = new Array(o.cases.length);
+  if (o.cases.length === 0 || o.signal?.aborted) return { cases: [], interrupted: o.signal?.aborted ?? false };
+  const pool = new Tinypool({
+    filename: RUN_CASE.href, minThreads: jobs, maxThreads: jobs, idleTimeout: 0, execArgv: poolExecArgv(), name: 'default',
+  });
+  const ports = new Set<MessagePort>();
+  const abortAll = (): void => { for (const p of ports) p.postMessage({ type: 'abort' }); };
+  o.signal?.addEventListener('abort', abortAll);
+  let next = 0;
+  const bootTimeout = o.bootTimeoutMs ?? BOOT_TIMEOUT_MS;
+
+  const runOne = async (index: number): Promise<void> => {
+    const c = o.cases[index];
+    const { port1, port2 } = new MessageChannel();
+    ports.add(port1);
+    let started = false;
+    let running = false;
+    // a run whose CPU workers never come up would wait forever: stop its pool thread instead
+    const kill = new AbortController();
+    let bootTimer: NodeJS.Timeout | null = null;
+    port1.on('message', (m: CaseMessage) => {
+      if (m.type === 'start') {
+        started = true;
+        bootTimer = setTimeout(() => kill.abort(), bootTimeout);
+        o.onStart?.(c, index);
+      } else if (m.type === 'progress') {
+        if (!running) { running = true; if (bootTimer) clearTimeout(bootTimer); }
+        o.onProgress?.(c, index, m.fraction);
+      }
+    });
+    const task: CaseTask = {
+      strategy: c.strategy, scenario: c.scenario, seed: c.seed, cpus: c.cpus, durationNs: c.durationNs,
+      chaos: o.chaos, artifactDir: o.artifactDir, port: port2,
+    };
+    let rec: CaseRecord;
+    try {
+      rec = await pool.run(task, { transferList: [port2], signal: kill.signal }) as CaseRecord;
+    } catch (e) {
+      if (o.signal?.aborted && !started) { ports.delete(port1); port1.close(); return; } // never ran
+      const why = kill.signal.aborted
+        ? `its CPU workers did not start within ${bootTimeout / 1000} s (a CPU worker died while booting?); pool thread replaced`
+        : `pool task failed: ${(e as Error)?.message ?? String(e)}`;
+      rec = {
+        strategy: c.strategy, scenario: c.scenario, seed: c.seed, cpus: c.cpus ?? 0, duration_ns: c.durationNs,
+        verdict: o.signal?.aborted && !kill.signal.aborted ? 'INTERRUPTED' : 'ERROR',
+        failure: o.signal?.aborted && !kill.signal.aborted ? null : { kind: 'crash', id: 'ERROR', msg: why },
+        artifact: null,
+        stats: { switches: 0, proxy_picks: 0, donor_migrations: 0, force_returns: 0, deactivations: 0, mutex_acquisitions: 0, eintr: 0, samples: 0, stranded_observations: 0, exec_ms: {} },
+        histograms: {}, wall_ms: 0,
+      };
+    }
+    if (bootTimer) clearTimeout(bootTimer);
+    ports.delete(port1);
+    port1.close();
+    // an abort that arrived before the task read its port: the run never started
+    if (rec.verdict === 'INTERRUPTED' && !started && rec.stats.samples === 0 && Object.keys(rec.histograms).length === 0) return;
+    records[index] = rec;
+    o.onDone?.(c, index, rec);
+  };
+
+  const lane = async (): Promise<void> => {
+    while (next < o.cases.length && !o.signal?.aborted) await runOne(next++);
+  };
+  const lanes = Promise.all(Array.from({ length: jobs }, lane));
+  try {
+    if (o.signal) {
+      // after an abort, wait for the running cases to report, but not forever
+      const aborted = new Promise<void>((res) => {
+        if (o.signal!.aborted) res(); else o.signal!.addEventListener('abort', () => res(), { once: true });
+      });
+      await Promise.race([lanes, aborted.then(() => Promise.race([lanes, sleep(ABORT_GRACE_MS)]))]);
+    } else {
+      await lanes;
+    }
+  } finally {
+    o.signal?.removeEventListener('abort', abortAll);
+    await pool.destroy().catch(() => undefined);
+  }
+  return { cases: records.filter((r): r is CaseRecord => r !== undefined), interrupted: o.signal?.aborted ?? false };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+export function hostInfo(): HostInfo {
+  const c = osCpus();
+  return {
+    node: process.version, platform: process.platform, arch: process.arch,
+    cpus: availableParallelism(), cpu_model: c[0]?.model?.trim() ?? 'unknown',
+    mem_gb: Math.round((totalmem() / 2 ** 30) * 10) / 10, hostname: hostname(),
+  };
+}
+
+/** Does a case's histograms count in the campaign totals? */
+export const countsInTotals = (c: CaseRecord): boolean => c.verdict === 'PASS' || c.verdict === 'FAIL';
+
+type Totals = CampaignResult['histograms'];
+
+/**
+ * Adds up histograms by strategy/scenario/metric. (Not metrics.ts addEncoded(): a decoded histogram
+ * does not auto-resize, so adding one with larger values to it throws; HistogramSet's sums do.)
+ */
+export class TotalsBuilder {
+  private readonly sets = new Map<string, Map<string, HistogramSet>>();
+  add(strategy: string, scenario: string, hs: Record<string, string>): void {
+    let byScenario = this.sets.get(strategy);
+    if (!byScenario) this.sets.set(strategy, (byScenario = new Map()));
+    let set = byScenario.get(scenario);
+    if (!set) byScenario.set(scenario, (set = new HistogramSet()));
+    set.add(hs);
+  }
+  /** add a whole table (e.g. the totals of a shard) */
+  addTotals(t: Totals): void {
+    for (const [strategy, byScenario] of Object.entries(t)) for (const [scenario, hs] of Object.entries(byScenario)) this.add(strategy, scenario, hs);
+  }
+  encode(): Totals {
+    const out: Totals = {};
+    for (const [strategy, byScenario] of this.sets) {
+      out[strategy] = {};
+      for (const [scenario, set] of byScenario) out[strategy][scenario] = set.encode();
+    }
+    return out;
+  }
+}
+
+/** The campaign totals of a list of cases. */
+export function totalsOf(cases: readonly CaseRecord[]): Totals {
+  const t = new TotalsBuilder();
+  for (const c of cases) if (countsInTotals(c)) t.add(c.strategy, c.scenario, c.histograms);
+  return t.encode();
+}
+
+export function buildResult(o: { started: Date; params: CampaignParams; cases: CaseRecord[]; interrupted: boolean }): CampaignResult {
+  const cases = [...o.cases].sort(compareKeys);
+  return {
+    proxysim_campaign: CAMPAIGN_FORMAT,
+    started: o.started.toISOString(),
+    finished: new Date().toISOString(),
+    host: hostInfo(),
+    params: o.params,
+    interrupted: o.interrupted,
+    cases,
+    histograms: totalsOf(cases),
+  };
+}
+
+/** Percentiles of the sum of some encoded histograms (missing ones skipped); null if none. */
+export function percentilesOfSum(encoded: readonly (string | undefined)[]): Percentiles | null {
+  const set = new HistogramSet();
+  for (const e of encoded) if (e) set.add({ sum: e });
+  const h = set.h.get('sum');
+  return h ? percentiles(h) : null;
+}
+
+/** A new directory `<base>/<UTC time><suffix>` (filesystem safe), never an existing one. */
+export function newReportDir(base = 'reports', suffix = ''): string {
+  mkdirSync(base, { recursive: true });
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  for (let k = 1; ; k++) {
+    const dir = join(base, `${stamp}${suffix}${k === 1 ? '' : `-${k}`}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+const HTML_MODULE = new URL('../src/report/html.ts', import.meta.url);
+
+/** results.json and one .hgrm per strategy/scenario/metric in `dir`, each written atomically
+ *  (synchronous: usable on the way out of a second Ctrl-C). Returns the paths. */
+export function writeCampaignFiles(dir: string, r: CampaignResult): { results: string; hgrm: string[] } {
+  const hgrm: string[] = [];
+  for (const [strategy, byScenario] of Object.entries(r.histograms)) {
+    for (const [scenario, byMetric] of Object.entries(byScenario)) {
+      for (const [metric, enc] of Object.entries(byMetric)) {
+        const path = join(dir, `${strategy}__${scenario}__${metric}.hgrm`);
+        writeFileAtomic(path, hgrmText(enc, METRIC_UNIT[metric as MetricName] ?? 'ns'));
+        hgrm.push(path);
+      }
+    }
+  }
+  // last: a results.json that exists is complete, and so are the .hgrm files it describes
+  const results = join(dir, 'results.json');
+  writeFileAtomic(results, JSON.stringify(r, null, 1) + '\n');
+  return { results, hgrm };
+}
+
+/**
+ * report.html via writeReport() of src/report/html.ts (written by another module, loaded on demand):
+ * its path, or null and a note saying why there is none. Never throws.
+ */
+export async function writeHtmlReport(dir: string, r: CampaignResult): Promise<{ report: string | null; note: string | null }> {
+  if (!existsSync(fileURLToPath(HTML_MODULE))) return { report: null, note: 'report.html skipped: src/report/html.ts does not exist (yet)' };
+  try {
+    const mod = (await import(HTML_MODULE.href)) as { writeReport?: (dir: string, result: CampaignResult) => string };
+    if (typeof mod.writeReport !== 'function') return { report: null, note: 'report.html skipped: src/report/html.ts exports no writeReport()' };
+    return { report: mod.writeReport(dir, r), note: null };
+  } catch (e) {
+    return { report: null, note: `report.html skipped: src/report/html.ts failed: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
+  }
+}
