@@ -89,10 +89,13 @@ export interface RunResult {
   chaos: { fired: Record<string, number>; passed: Record<string, number> } | null;
 }
 
+/** CPU workers boot in ~0.1-0.5 s each (tsx, JIT warm-up, WASM); a minute means something is wrong */
+const BOOT_TIMEOUT_MS = 60_000;
+
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../workers/register-tsx.mjs', import.meta.url))).href;
 const WORKER = new URL('../workers/cpu.ts', import.meta.url);
 
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const argv = [...process.execArgv];
   if (!argv.some((x) => x.includes('register-tsx'))) argv.push('--import', REGISTER);
   return argv;
@@ -254,18 +257,36 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
       Atomics.store(a.i32, a.hdrIndex('abort'), cpu + 1);
       rejectAll(e);
     });
-    w.on('exit', () => {
+    w.on('exit', (code) => {
+      if (ready < nrCpus && !done.has(cpu)) {
+        // gone before it was ready: nothing else would ever end the start-up wait
+        findings.push({ kind: 'crash', id: 'crash', msg: `CPU${cpu} worker exited (code ${code}) before it was ready`, cpu, tasks: [], time: 0 });
+        rejectAll(new Error(`CPU${cpu} exited before ready`));
+      }
       if (!done.has(cpu)) { done.add(cpu); if (done.size === nrCpus) resolveDone(); }
     });
   }
 
   const terminateAll = async (): Promise<void> => { await Promise.all(workers.map((w) => w.terminate())); };
+  // start-up: every CPU ready, or a crash, a Ctrl-C, or a start-up that takes unreasonably long
+  const onEarlyAbort = (): void => { interrupted = true; rejectAll(new Error('interrupted during start-up')); };
+  if (o.abortSignal?.aborted) onEarlyAbort();
+  o.abortSignal?.addEventListener('abort', onEarlyAbort);
+  const bootTimer = setTimeout(() => {
+    findings.push({ kind: 'crash', id: 'crash', msg: `CPU workers not ready after ${BOOT_TIMEOUT_MS} ms (${ready}/${nrCpus} ready)`, cpu: -1, tasks: [], time: 0 });
+    rejectAll(new Error('start-up timeout'));
+  }, BOOT_TIMEOUT_MS);
   try {
     await readyP;
   } catch {
+    clearTimeout(bootTimer);
+    o.abortSignal?.removeEventListener('abort', onEarlyAbort);
+    Atomics.store(a.i32, a.hdrIndex('abort'), 255);
     await terminateAll();
     return finish();
   }
+  clearTimeout(bootTimer);
+  o.abortSignal?.removeEventListener('abort', onEarlyAbort);
 
   a.t0 = Number(process.hrtime.bigint());
   Atomics.store(a.i32, a.hdrIndex('park'), 0);

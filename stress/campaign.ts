@@ -10,10 +10,11 @@
  * sum over the cases that ran to their end (PASS or FAIL); an INTERRUPTED case keeps its own partial
  * histograms in its record but is not added, and an ERROR case has none.
  */
+import { workerExecArgv } from '../src/machine.ts';
 import { hostname, cpus as osCpus, totalmem, availableParallelism } from 'node:os';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type Percentiles } from '../src/trace/metrics.ts';
@@ -81,14 +82,8 @@ export interface RunCampaignOptions extends CampaignHooks {
 }
 
 const RUN_CASE = new URL('./run-case.ts', import.meta.url);
-const REGISTER = pathToFileURL(fileURLToPath(new URL('../workers/register-tsx.mjs', import.meta.url))).href;
-
-/** execArgv of the pool threads: the tsx loader preloaded once (see TOOLCHAIN.md, the TS-in-worker trap). */
-export function poolExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  if (!argv.some((x) => x.includes('register-tsx'))) argv.push('--import', REGISTER);
-  return argv;
-}
+/** execArgv of the pool threads: the same tsx preload as the CPU workers (TOOLCHAIN.md, the TS-in-worker trap). */
+export const poolExecArgv = workerExecArgv;
 
 /** How long the running cases get to come back after an abort before the pool is destroyed. */
 const ABORT_GRACE_MS = 15_000;

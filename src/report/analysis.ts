@@ -1,7 +1,11 @@
 /**
  * What the event log says about mutex waits: for every waiter, how long it waited, how much of that
  * time its owner chain ran, and how much CPU time tasks of lower priority than the waiter, outside
- * that chain, got meanwhile (priority-inversion time). Derived from sched_switch and mutex events only.
+ * that chain, got meanwhile (priority-inversion time). Derived from sched_switch and mutex events.
+ *
+ * One sweep over the events in time order: the state at each moment (who runs on each CPU, who
+ * holds and who waits on each mutex) is kept current, and every stretch between two events is
+ * charged to the waits open in it. Cost: O(events x open waits x CPUs).
  */
 import type { TraceEvent } from '../trace/ring.ts';
 import { EV } from '../trace/events.ts';
@@ -14,7 +18,7 @@ export interface WaitStats {
   maxNs: number;
   /** time the mutex owner (or the owner of what it waits on, transitively) ran while this task waited */
   ownerRanNs: number;
-  /** time tasks of lower priority than the waiter (not the owner) ran while it waited */
+  /** time tasks of lower priority than the waiter (outside the owner chain) ran while it waited */
   inversionNs: number;
   /** the lower-priority tasks that ran, with their time */
   inverters: Record<number, number>;
@@ -22,91 +26,76 @@ export interface WaitStats {
   perWait: number[];
 }
 
-interface Interval { from: number; to: number; task: number; cpu: number }
+interface OpenWait { task: number; mutex: number; since: number; inversion: number; stats: WaitStats }
 
 export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioOf: (t: number) => number, isIdle: (t: number) => boolean): WaitStats[] {
-  // curr intervals per CPU
-  const running: Interval[] = [];
-  const currAt = new Map<number, { task: number; since: number }>();
-  // holder intervals per mutex
-  const holds: Interval[] = [];
-  const holding = new Map<number, { task: number; since: number }>();
-  // waits
-  const waits: Interval[] = []; // cpu field = mutex
-  const waiting = new Map<number, { mutex: number; since: number }>();
-  for (const e of events) {
-    switch (e.type) {
-      case EV.SCHED_SWITCH: {
-        const cur = currAt.get(e.cpu);
-        if (cur && !isIdle(cur.task)) running.push({ from: cur.since, to: e.time, task: cur.task, cpu: e.cpu });
-        currAt.set(e.cpu, { task: e.a, since: e.time });
-        break;
-      }
-      case EV.MUTEX_ACQUIRE: {
-        holding.set(e.a, { task: e.task, since: e.time });
-        const w = waiting.get(e.task);
-        if (w) { waits.push({ from: w.since, to: e.time, task: e.task, cpu: w.mutex }); waiting.delete(e.task); }
-        break;
-      }
-      case EV.MUTEX_UNLOCK: {
-        const h = holding.get(e.a);
-        if (h) { holds.push({ from: h.since, to: e.time, task: h.task, cpu: e.a }); holding.delete(e.a); }
-        break;
-      }
-      case EV.MUTEX_BLOCK:
-        waiting.set(e.task, { mutex: e.a, since: e.time });
-        break;
-      case EV.MUTEX_EINTR: {
-        const w = waiting.get(e.task);
-        if (w) { waits.push({ from: w.since, to: e.time, task: e.task, cpu: w.mutex }); waiting.delete(e.task); }
-        break;
-      }
-    }
-  }
-  for (const [cpu, cur] of currAt) if (!isIdle(cur.task)) running.push({ from: cur.since, to: endNs, task: cur.task, cpu });
-  for (const [m, h] of holding) holds.push({ from: h.since, to: endNs, task: h.task, cpu: m });
-  for (const [t, w] of waiting) waits.push({ from: w.since, to: endNs, task: t, cpu: w.mutex });
+  const curr = new Map<number, number>(); // cpu -> running task
+  const holder = new Map<number, number>(); // mutex -> task holding it
+  const waitingOn = new Map<number, number>(); // task -> mutex
+  const open = new Map<number, OpenWait>(); // task -> its open wait
+  const byKey = new Map<string, WaitStats>();
+  let last = events.length ? events[0].time : 0;
 
-  const holderAt = (m: number, t: number): number => {
-    for (const h of holds) if (h.cpu === m && h.from <= t && t < h.to) return h.task;
-    return -1;
-  };
-  const waitingOn = (task: number, t: number): number => {
-    for (const w of waits) if (w.task === task && w.from <= t && t < w.to) return w.cpu;
-    return -1;
-  };
-  /** the owner chain of mutex m at time t: owner, the owner of what it waits on, ... */
-  const chainAt = (m: number, t: number): number[] => {
-    const out: number[] = [];
-    for (let hop = 0; hop < 64 && m >= 0; hop++) {
-      const o = holderAt(m, t);
-      if (o < 0 || out.includes(o)) break;
-      out.push(o);
-      m = waitingOn(o, t);
+  const chainOf = (m: number): Set<number> => {
+    const out = new Set<number>();
+    for (let hop = 0; hop < 64 && m !== undefined && m >= 0; hop++) {
+      const o = holder.get(m);
+      if (o === undefined || out.has(o)) break;
+      out.add(o);
+      m = waitingOn.get(o) ?? -1;
     }
     return out;
   };
-  const byKey = new Map<string, WaitStats>();
-  for (const w of waits) {
-    const key = `${w.task}:${w.cpu}`;
-    let s = byKey.get(key);
-    if (!s) { s = { task: w.task, mutex: w.cpu, waits: 0, totalNs: 0, maxNs: 0, ownerRanNs: 0, inversionNs: 0, inverters: {}, perWait: [] }; byKey.set(key, s); }
-    const len = w.to - w.from;
-    s.waits++;
-    s.totalNs += len;
-    s.maxNs = Math.max(s.maxNs, len);
-    const before = s.inversionNs;
-    for (const r of running) {
-      const from = Math.max(r.from, w.from);
-      const to = Math.min(r.to, w.to);
-      if (to <= from || r.task === w.task) continue;
-      if (chainAt(w.cpu, from).includes(r.task)) s.ownerRanNs += to - from;
-      else if (prioOf(r.task) > prioOf(w.task)) {
-        s.inversionNs += to - from;
-        s.inverters[r.task] = (s.inverters[r.task] ?? 0) + (to - from);
+  /** charge [last, t) to every open wait */
+  const advance = (t: number): void => {
+    const dt = t - last;
+    if (dt > 0 && open.size) {
+      for (const w of open.values()) {
+        const chain = chainOf(w.mutex);
+        const wp = prioOf(w.task);
+        for (const task of curr.values()) {
+          if (task === w.task || isIdle(task)) continue;
+          if (chain.has(task)) w.stats.ownerRanNs += dt;
+          else if (prioOf(task) > wp) {
+            w.stats.inversionNs += dt;
+            w.inversion += dt;
+            w.stats.inverters[task] = (w.stats.inverters[task] ?? 0) + dt;
+          }
+        }
       }
     }
-    s.perWait.push(s.inversionNs - before);
+    if (t > last) last = t;
+  };
+  const close = (task: number, t: number): void => {
+    const w = open.get(task);
+    if (!w) return;
+    const len = t - w.since;
+    w.stats.waits++;
+    w.stats.totalNs += len;
+    w.stats.maxNs = Math.max(w.stats.maxNs, len);
+    w.stats.perWait.push(w.inversion);
+    open.delete(task);
+    waitingOn.delete(task);
+  };
+
+  for (const e of events) {
+    advance(e.time);
+    switch (e.type) {
+      case EV.SCHED_SWITCH: curr.set(e.cpu, e.a); break;
+      case EV.MUTEX_ACQUIRE: holder.set(e.a, e.task); close(e.task, e.time); break;
+      case EV.MUTEX_UNLOCK: if (holder.get(e.a) === e.task) holder.delete(e.a); break;
+      case EV.MUTEX_EINTR: close(e.task, e.time); break;
+      case EV.MUTEX_BLOCK: {
+        const key = `${e.task}:${e.a}`;
+        let stats = byKey.get(key);
+        if (!stats) { stats = { task: e.task, mutex: e.a, waits: 0, totalNs: 0, maxNs: 0, ownerRanNs: 0, inversionNs: 0, inverters: {}, perWait: [] }; byKey.set(key, stats); }
+        open.set(e.task, { task: e.task, mutex: e.a, since: e.time, inversion: 0, stats });
+        waitingOn.set(e.task, e.a);
+        break;
+      }
+    }
   }
+  advance(Math.max(endNs, last));
+  for (const t of [...open.keys()]) close(t, Math.max(endNs, last));
   return [...byKey.values()].sort((x, y) => x.task - y.task || x.mutex - y.mutex);
 }

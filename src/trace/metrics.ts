@@ -90,7 +90,9 @@ export function hgrmText(encoded: string, unit: 'ns' | 'hops'): string {
 /** Add encoded histograms (merging shards): never average percentiles. */
 export function addEncoded(a: string | undefined, b: string): string {
   if (!a) return b;
-  const h = hdr.decodeFromCompressedBase64(a);
+  // a decoded histogram does not grow: add both into a fresh auto-resizing one
+  const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+  h.add(hdr.decodeFromCompressedBase64(a));
   h.add(hdr.decodeFromCompressedBase64(b));
   return hdr.encodeIntoCompressedBase64(h);
 }
