@@ -258,7 +258,7 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
       rejectAll(e);
     });
     w.on('exit', (code) => {
-      if (ready < nrCpus && !done.has(cpu)) {
+      if (ready < nrCpus && !done.has(cpu) && !terminating) {
         // gone before it was ready: nothing else would ever end the start-up wait
         findings.push({ kind: 'crash', id: 'crash', msg: `CPU${cpu} worker exited (code ${code}) before it was ready`, cpu, tasks: [], time: 0 });
         rejectAll(new Error(`CPU${cpu} exited before ready`));
@@ -267,7 +267,8 @@ export async function runMachine(o: MachineOptions): Promise<RunResult> {
     });
   }
 
-  const terminateAll = async (): Promise<void> => { await Promise.all(workers.map((w) => w.terminate())); };
+  let terminating = false;
+  const terminateAll = async (): Promise<void> => { terminating = true; await Promise.all(workers.map((w) => w.terminate())); };
   // start-up: every CPU ready, or a crash, a Ctrl-C, or a start-up that takes unreasonably long
   const onEarlyAbort = (): void => { interrupted = true; rejectAll(new Error('interrupted during start-up')); };
   if (o.abortSignal?.aborted) onEarlyAbort();
