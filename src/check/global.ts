@@ -1,6 +1,6 @@
 /**
  * Global invariants, checked over the whole arena while every CPU is parked at a safe point
- * (no spinlock held, no operation half done). Spec §5: I1 (owner word), I2, I3, I4, I5, I9, I18;
+ * (no spinlock held, no operation half done). Spec §5: I1 (owner word), I2, I3, I4, I5, I8, I9, I11, I18;
  * I10 is counted here for the designs where RUNNING + blocked_on is legal.
  */
 import type { Arena } from '../shm/arena.ts';
@@ -90,6 +90,13 @@ export function checkGlobal(a: Arena, o: GlobalCheckOptions): GlobalViolation | 
     if (tg(p, T.__state) === TASK.RUNNING && tg(p, T.on_rq) === 0 && tg(p, T.on_cpu) === 0 &&
         tg(p, T.ttwu_active) === 0 && tg(p, T.wake_q_next) === 0) {
       return { id: 'I9', msg: `${name(p)} is TASK_RUNNING but dequeued and off-CPU: nobody will ever wake it (lost task)`, tasks: [p] };
+    }
+  }
+  // I11: TASK_WAKING only while a waker holds p->pi_lock (try_to_wake_up in flight): at a
+  // quiescent point no wakeup is half done (the wakelist is not modelled)
+  for (let p = nCpus; p < nTasks; p++) {
+    if (tg(p, T.__state) === TASK.WAKING && tg(p, T.ttwu_active) === 0) {
+      return { id: 'I11', msg: `${name(p)} is TASK_WAKING with no try_to_wake_up() in flight`, tasks: [p] };
     }
   }
   // I1 (owner word) and I2 (blocked_on domain)

@@ -136,6 +136,14 @@ describe('checkGlobal', () => {
     expect(check()).toBeNull();
   });
 
+  it('I11: TASK_WAKING with no wakeup in flight', () => {
+    busy();
+    tset(a, D, T.__state, TASK.WAKING);
+    expect(check()?.id).toBe('I11');
+    tset(a, D, T.ttwu_active, 1);
+    expect(check()).toBeNull();
+  });
+
   it('I1: a mutex with inside=2', () => {
     busy();
     mset(a, 0, M.owner, ownerWord(A));
