@@ -5,6 +5,7 @@
  * install it, unless PROXYSIM_NO_BROWSER=1. PROXYSIM_KEEP_REPORT=1 keeps the report and its
  * screenshot (the paths are printed).
  */
+import { prng } from '../../src/sync/gate.ts';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,17 +25,7 @@ const EVIL_MSG = `<script>alert("pwned")</script> & 'quoted'`;
 const STRATEGIES = ['proxy-migrate', 'proxy-return', EVIL];
 const SCENARIOS = ['pi-chain', EVIL];
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 /** values recorded into a real HdrHistogram (3 significant digits, as the workers) and encoded */
 function encode(values: number[]): string {

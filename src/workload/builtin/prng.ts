@@ -2,18 +2,10 @@
  * A tiny seeded PRNG for the generated built-ins (handoff-storm's per-task choices, fuzz): the same
  * seed always yields the same scenario, on every platform (no Math.random).
  */
+import { prng } from '../../sync/gate.ts';
 
-/** mulberry32: 32-bit state, period 2^32, good enough to pick scenario shapes. Returns [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (one implementation for the project: the chaos streams use it too). Returns [0, 1). */
+export const mulberry32 = prng;
 
 /** Convenience wrapper: integers, picks, coin flips and subsets from one mulberry32 stream. */
 export class Rng {
