@@ -12,6 +12,7 @@ import { buildArtifact, writeArtifact } from '../report/artifact.ts';
 import { traceContext } from './run.ts';
 import { EXIT } from './errors.ts';
 import type { HuntOptions } from './args.ts';
+import { textTable } from '../report/text-table.ts';
 
 export interface CaseResult {
   kind: 'bug' | 'clean' | 'sketch';
@@ -79,11 +80,6 @@ async function runCase(c: DirectedCase | { design: string; scenario: string; bug
   return res;
 }
 
-function table(head: string[], rows: (string | number)[][]): string {
-  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: (string | number)[]): string => cells.map((c, k) => String(c).padEnd(w[k])).join('  ');
-  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
-}
 
 export async function cmdHunt(o: HuntOptions): Promise<number> {
   const wanted = new Set(o.bugs);
@@ -125,17 +121,17 @@ export async function cmdHunt(o: HuntOptions): Promise<number> {
     const fired = (r: CaseResult): string => Object.entries(r.fired).map(([k, v]) => `${k}${v > 1 ? `x${v}` : ''}`).join(',') || '-';
     const out: string[] = [`proxysim hunt: budget ${o.budget / 1e6} ms per run, ${o.runs} runs per case, seeds ${o.seed}..${o.seed + o.runs - 1}`, ''];
     out.push('Planted bugs (must be detected every run, by the expected invariant):');
-    out.push(table(['bug', 'design', 'scenario', 'detected', 'expected', 'fired', 'median_ms', ''],
-      bugs.map((r) => [r.bug!, r.design, r.scenario, `${r.detected}/${r.runs}`, r.expected!, fired(r), r.median_ms ?? '-', r.ok ? 'ok' : '!!! MISSED'])));
+    out.push(textTable(['bug', 'design', 'scenario', 'detected', 'expected', 'fired', 'median_ms', ''],
+      bugs.map((r) => [r.bug!, r.design, r.scenario, `${r.detected}/${r.runs}`, r.expected!, fired(r), r.median_ms ?? '-', r.ok ? 'ok' : '!!! MISSED']), { left: 99, rule: true }));
     const clean = results.filter((r) => r.kind === 'clean');
     if (clean.length) {
       out.push('', 'Correct designs (must show 0 violations, chaos p=0.01 at every window):');
-      out.push(table(['design', 'scenario', 'runs', 'violations', 'fired', ''], clean.map((r) => [r.design, r.scenario, r.runs, r.detected, fired(r), r.ok ? 'ok' : '!!! FAILED'])));
+      out.push(textTable(['design', 'scenario', 'runs', 'violations', 'fired', ''], clean.map((r) => [r.design, r.scenario, r.runs, r.detected, fired(r), r.ok ? 'ok' : '!!! FAILED']), { left: 99, rule: true }));
     }
     const sketch = results.filter((r) => r.kind === 'sketch');
     if (sketch.length) {
       out.push('', `The seed's sketch as posted (${SKETCH_DESIGN}): what the checkers find`);
-      out.push(table(['scenario', 'runs', 'violations', 'fired', 'median_ms'], sketch.map((r) => [r.scenario, r.runs, r.detected, fired(r), r.median_ms ?? '-'])));
+      out.push(textTable(['scenario', 'runs', 'violations', 'fired', 'median_ms'], sketch.map((r) => [r.scenario, r.runs, r.detected, fired(r), r.median_ms ?? '-']), { left: 99, rule: true }));
     }
     for (const r of results.filter((x) => !x.ok)) for (const p of r.artifacts) out.push(`artifact: ${p}`);
     out.push('', pass ? 'End of hunt: SUCCESS' : 'End of hunt: FAILURE');

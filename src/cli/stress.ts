@@ -17,6 +17,7 @@ import {
   type CaseSpec,
 } from '../../stress/campaign.ts';
 import type { CampaignParams, CampaignResult, CaseRecord } from '../../stress/format.ts';
+import { textTable } from '../report/text-table.ts';
 
 export interface CampaignSpec {
   /** 'stress' or 'compare': the prefix of the status lines */
@@ -73,12 +74,6 @@ export function expandScenarios(given: string[] | null, defaults: readonly strin
 
 const us = (ns: number | undefined): string => (ns === undefined ? '-' : (Math.round(ns / 100) / 10).toFixed(1));
 
-function table(head: string[], rows: (string | number)[][]): string {
-  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: (string | number)[]): string =>
-    cells.map((c, k) => (k < 2 ? String(c).padEnd(w[k]) : String(c).padStart(w[k]))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
-}
 
 /** One line per finished case. */
 export function caseLine(rec: CaseRecord, pos: string): string {
@@ -112,7 +107,7 @@ export function summaryTable(r: CampaignResult): string {
     rows.push([strategy, scenario, cs.length, n('PASS'), fails ? `${fails} !!!` : 0, n('INTERRUPTED') || '-',
       us(wake?.p50), us(wake?.p99), us(wait?.p50), us(wait?.p99)]);
   }
-  return table(['strategy', 'scenario', 'runs', 'pass', 'fail', 'intr', 'wake_p50', 'wake_p99', 'mwait_p50', 'mwait_p99'], rows)
+  return textTable(['strategy', 'scenario', 'runs', 'pass', 'fail', 'intr', 'wake_p50', 'wake_p99', 'mwait_p50', 'mwait_p99'], rows, { left: 2 })
     + '\n(latencies in us, from the histograms added over the runs; mwait = mutex waits, rt and fair)';
 }
 

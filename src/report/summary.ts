@@ -7,6 +7,7 @@ import { SCHED } from '../sched/constants.ts';
 import { analyseWaits, type WaitStats } from './analysis.ts';
 import { EV } from '../trace/events.ts';
 import { METRICS, METRIC_UNIT, percentilesOf, type MetricName, type Percentiles } from '../trace/metrics.ts';
+import { textTable } from './text-table.ts';
 
 export interface TaskSummary {
   name: string;
@@ -126,30 +127,24 @@ export function summarize(r: RunResult): RunSummary {
   };
 }
 
-function table(head: string[], rows: (string | number)[][]): string {
-  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: (string | number)[]): string =>
-    cells.map((c, k) => (k === 0 ? String(c).padEnd(w[k]) : String(c).padStart(w[k]))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
-}
 
 export function renderSummary(s: RunSummary): string {
   const out: string[] = [];
   out.push(`proxysim: scenario=${s.scenario} strategy=${s.strategy} cpus=${s.cpus} duration=${s.duration_ms}ms seed=${s.seed}${s.bugs.length ? ` bugs=${s.bugs.join(',')}` : ''}`);
   out.push('');
-  out.push(table(
+  out.push(textTable(
     ['task', 'pol', 'prio', 'cpus', 'runtime_ms', 'exec_ms', 'switches', 'wakeups', 'migr', 'locks', 'eintr', 'try_fail', 'signals', 'proxied', 'donated'],
     s.tasks.map((t) => [t.name, t.policy, t.prio, t.affinity.join(','), t.runtime_ms, t.exec_ms, t.switches, t.wakeups, t.migrations, t.mutex_acquired, t.eintr, t.trylock_failed, t.signals, t.proxied, t.donated]),
   ));
   out.push('');
-  out.push(table(
+  out.push(textTable(
     ['cpu', 'switches', 'idle%', 'proxy_picks', 'donor_migr', 'force_ret', 'deact', 'proxy_idle', 'max_chain'],
     s.cpus_detail.map((c) => [`cpu${c.cpu}`, c.switches, c.idle_pct, c.proxy_picks, c.donor_migrations, c.force_returns, c.deactivations, c.proxy_idle, c.max_chain]),
   ));
   if (s.waits.length) {
     out.push('');
     out.push('mutex waits (inversion = CPU time of lower-priority tasks outside the owner chain while the waiter waited):');
-    out.push(table(
+    out.push(textTable(
       ['waiter', 'mutex', 'waits', 'total_ms', 'max_ms', 'owner_ran_ms', 'inversion_ms', 'ran while waiting (lower prio)'],
       s.waits.map((w) => [w.task, w.mutex, w.waits, ms(w.totalNs), ms(w.maxNs), ms(w.ownerRanNs), ms(w.inversionNs),
         Object.entries(w.inverters).map(([k, v]) => `${k} ${v}ms`).join(', ') || '-']),
@@ -160,7 +155,7 @@ export function renderSummary(s: RunSummary): string {
     out.push('');
     out.push('latency (us; chain_length in hops):');
     const f = (m: string, v: number): string | number => (METRIC_UNIT[m as MetricName] === 'hops' ? v : Math.round(v / 100) / 10);
-    out.push(table(['metric', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+    out.push(textTable(['metric', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
       lat.map(([m, p]) => [m, p.count, f(m, p.p50), f(m, p.p90), f(m, p.p99), f(m, p.p999), f(m, p.max)])));
   }
   out.push('');

@@ -9,15 +9,7 @@ import { resolveScenario, validateScenario } from '../../src/workload/validate.t
 
 const NEW = ['football', 'handoff-storm', 'sleeping-owners', 'wake-current', 'affinity-local', 'fuzz'] as const;
 
-const startMs = (t: TaskSpec) => parseDuration(t.start ?? '0ms') / 1e6;
-const task = (s: Scenario, name: string) => {
-  const t = s.tasks.find((x) => x.name === name);
-  if (t === undefined) throw new Error(`no task ${name}`);
-  return t;
-};
-const ops = (list: Op[]): Op[] => list.flatMap((o) => [
-  o, ...('critical' in o && o.critical ? ops(o.critical) : []), ...(o.op === 'repeat' ? ops(o.body) : []),
-]);
+import { ops, startMs, task } from '../helpers/scenario.ts';
 const loopDepth = (list: Op[]): number => Math.max(0, ...list.map((o) =>
   o.op === 'repeat' ? 1 + loopDepth(o.body) : 'critical' in o && o.critical ? loopDepth(o.critical) : 0));
 /** Every task compiles (e.g. loop nesting within the compiler's limit). */

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/cli/errors.ts';
 import { BUILTINS, findBuiltin } from '../../src/workload/builtin/index.ts';
 import { parseDuration } from '../../src/workload/duration.ts';
-import type { Op, Scenario, TaskSpec } from '../../src/workload/scenario.ts';
 import { resolveScenario, validateScenario } from '../../src/workload/validate.ts';
 
-const startMs = (t: TaskSpec) => parseDuration(t.start ?? '0ms') / 1e6;
-const task = (s: Scenario, name: string) => {
-  const t = s.tasks.find((x) => x.name === name);
-  if (t === undefined) throw new Error(`no task ${name}`);
-  return t;
-};
-const ops = (list: Op[]): Op[] => list.flatMap((o) => [
-  o, ...('critical' in o && o.critical ? ops(o.critical) : []), ...(o.op === 'repeat' ? ops(o.body) : []),
-]);
+import { ops, startMs, task } from '../helpers/scenario.ts';
 
 describe('built-in scenarios', () => {
   it('have unique names, a one-line summary and sane CPU ranges', () => {

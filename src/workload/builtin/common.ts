@@ -101,3 +101,6 @@ export function episodes(
 export function at(tMs: number): string {
   return ms(Math.round(tMs * 1000) / 1000);
 }
+
+/** Pinned to CPU c and first woken there. */
+export const onCpu = (c: number): { affinity: number[]; cpu: number } => ({ affinity: [c], cpu: c });

@@ -36,7 +36,7 @@
  *   none: plain sleeping locks; a baseline for the eintr and wait numbers.
  */
 import type { Scenario, TaskSpec } from '../scenario.ts';
-import { defineBuiltin, forever, lock, lockInterruptible, ms, run, signal, sleep, us, at } from './common.ts';
+import { defineBuiltin, forever, lock, lockInterruptible, ms, run, signal, sleep, us, at, onCpu } from './common.ts';
 
 export const sleepingOwners = defineBuiltin({
   name: 'sleeping-owners',
@@ -45,7 +45,6 @@ export const sleepingOwners = defineBuiltin({
   minCpus: 2,
   build(cpus: number): Scenario {
     const both = [0, 1];
-    const onCpu = (c: number) => ({ affinity: [c], cpu: c });
     const tasks: TaskSpec[] = [
       {
         name: 'O1', policy: 'fair', ...onCpu(1),

@@ -30,7 +30,7 @@
  *   none: plain mutex + signal stress (baseline eintr numbers).
  */
 import type { Op, Scenario, TaskSpec } from '../scenario.ts';
-import { at, defineBuiltin, forever, lock, lockInterruptible, run, signal, sleep, us } from './common.ts';
+import { at, defineBuiltin, forever, lock, lockInterruptible, run, signal, sleep, us, onCpu } from './common.ts';
 
 export const WAKE_CURRENT_WAITERS = ['W0', 'W1', 'W2', 'W3'] as const;
 
@@ -46,7 +46,6 @@ export const wakeCurrent = defineBuiltin({
   minCpus: 2,
   build(cpus: number): Scenario {
     const both = [0, 1];
-    const onCpu = (c: number) => ({ affinity: [c], cpu: c });
     const waiterLoop = (pauseUs: number): Op[] => [forever([lockInterruptible('m0', [run(us(50))]), sleep(us(pauseUs))])];
     const tasks: TaskSpec[] = [
       { name: 'H0', policy: 'fair', ...onCpu(0), start: at(10), program: [forever([lock('m0', [run(us(150))]), sleep(us(100))])] },
