@@ -11,7 +11,7 @@
 import { parseDuration } from '../workload/duration.ts';
 import { MAX_CPUS } from '../workload/validate.ts';
 import { BUILTINS, findBuiltin } from '../workload/builtin/index.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { COMPARE_DEFAULTS, STRESS_DEFAULTS, STRESS_EXCLUDED_STRATEGIES } from '../../stress/default.ts';
 
 export const PROG = 'proxysim';

@@ -10,7 +10,7 @@ import { KNOWN_BUGS } from '../proxy/bugs.ts';
 import { CLEAN_CHAOS, CLEAN_SCENARIOS, CORRECT_DESIGNS, DIRECTED, SKETCH_DESIGN, type DirectedCase } from '../hunt/directed.ts';
 import { buildArtifact, writeArtifact } from '../report/artifact.ts';
 import { traceContext } from './run.ts';
-import { EXIT } from './errors.ts';
+import { EXIT } from '../errors.ts';
 import type { HuntOptions } from './args.ts';
 import { textTable } from '../report/text-table.ts';
 

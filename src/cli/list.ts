@@ -2,7 +2,7 @@
 import { BUILTINS } from '../workload/builtin/index.ts';
 import { DESIGNS } from '../proxy/index.ts';
 import { KNOWN_BUGS } from '../proxy/bugs.ts';
-import { EXIT } from './errors.ts';
+import { EXIT } from '../errors.ts';
 import type { ListOptions } from './args.ts';
 
 export function cmdList(o: ListOptions): number {

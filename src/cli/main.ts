@@ -3,7 +3,7 @@
  * 70 infrastructure failure, 130 interrupted.
  */
 import { parseArgs, usage, type Command, type ArgsContext } from './args.ts';
-import { EXIT, exitCodeOf, CliError } from './errors.ts';
+import { EXIT, exitCodeOf, CliError } from '../errors.ts';
 import { DESIGNS } from '../proxy/index.ts';
 import { KNOWN_BUGS } from '../proxy/bugs.ts';
 import { cmdRun } from './run.ts';

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import hdr from 'hdr-histogram-js';
-import { CliError, EXIT, formatProblem, type ScenarioProblem } from './errors.ts';
+import { CliError, EXIT, formatProblem, type ScenarioProblem } from '../errors.ts';
 import type { MergeOptions } from './args.ts';
 import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseRecord } from '../../stress/format.ts';
 import { TotalsBuilder, caseId, caseName, compareKeys, newReportDir, writeCampaignFiles, writeHtmlReport } from '../../stress/campaign.ts';

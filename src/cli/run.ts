@@ -9,7 +9,7 @@ import { writeChromeTrace } from '../trace/chrome.ts';
 import { writeFileAtomic } from '../report/files.ts';
 import { T } from '../shm/layout.ts';
 import { dumpArena } from '../shm/dump.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { KNOWN_BUGS } from '../proxy/bugs.ts';
 import type { RunOptions } from './args.ts';
 import { Progress } from './progress.ts';

@@ -9,7 +9,7 @@ import { BUILTINS, findBuiltin } from '../workload/builtin/index.ts';
 import { resolveScenario } from '../workload/validate.ts';
 import { formatDuration } from '../workload/duration.ts';
 import { DESIGNS } from '../proxy/index.ts';
-import { EXIT } from './errors.ts';
+import { EXIT } from '../errors.ts';
 import type { StressOptions } from './args.ts';
 import { STRESS_DEFAULTS } from '../../stress/default.ts';
 import {

@@ -3,7 +3,7 @@
  * milliseconds of a run execute cold code ~100x slower, which shifts every scenario's early timing.
  * Runs a one-CPU machine where two tasks contend for a mutex, sleep and yield, for `ms` of wall time.
  */
-import { buildArena } from '../machine.ts';
+import { buildArena } from '../workload/boot.ts';
 import { Cpu } from '../sched/cpu.ts';
 import { CpuLoop } from './cpu-loop.ts';
 import { designByName } from '../proxy/index.ts';
@@ -23,7 +23,7 @@ const WARM: Scenario = {
 };
 
 export function warmUp(design: string, ms: number): void {
-  const { arena, names } = buildArena({ scenario: WARM, strategy: design, durationNs: ms * 1e6, seed: 1, ringSize: 1024, tickNs: 200_000 });
+  const { arena, names } = buildArena({ scenario: WARM, strategy: design, seed: 1, ringSize: 1024, tickNs: 200_000 });
   arena.t0 = Number(process.hrtime.bigint());
   arena.setHdr('park', 0);
   const c = new Cpu(arena, 0, designByName(design)!, 0, () => {});

@@ -14,7 +14,7 @@ import { M, T } from '../shm/layout.ts';
 import { EINTR, MUTEX_FLAG, MUTEX_FLAGS, PROXY_WAKING, SCHED, TASK, blockedOnMutex, ownerTask, ownerWord } from '../sched/constants.ts';
 import { METRIC } from '../trace/metrics.ts';
 import { __clearTaskBlockedOn, __setTaskBlockedOn, setTaskBlockedOnWaking } from './blocked-on.ts';
-import { signalPendingState } from '../signal/signal.ts';
+import { signalPendingState } from '../signal/pending.ts';
 import { WakeQ } from '../sched/ttwu.ts';
 import { EV } from '../trace/events.ts';
 

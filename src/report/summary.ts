@@ -4,7 +4,7 @@
 import type { RunResult, Finding } from '../machine.ts';
 import { M, R, T } from '../shm/layout.ts';
 import { SCHED } from '../sched/constants.ts';
-import { analyseWaits, type WaitStats } from './analysis.ts';
+import { analyseWaits, type WaitStats } from '../trace/waits.ts';
 import { EV } from '../trace/events.ts';
 import { METRICS, METRIC_UNIT, percentilesOf, type MetricName, type Percentiles } from '../trace/metrics.ts';
 import { textTable } from './text-table.ts';

@@ -48,6 +48,10 @@ export const WF = { EXEC: 0x02, FORK: 0x04, TTWU: 0x08, SYNC: 0x10, MIGRATED: 0x
 
 export const SCHED = { NORMAL: 0, FIFO: 1, IDLE_TASK: 5 } as const;
 export const MAX_RT_PRIO = 100;
+/** @kernel include/linux/sched/prio.h: RT 0..98 (MAX_RT_PRIO - 1 - rt_priority), fair NICE_TO_PRIO(nice) */
+export function kernelPrio(policy: number, rtPrio: number, nice: number): number {
+  return policy === SCHED.FIFO ? 99 - rtPrio : 120 + nice;
+}
 
 /** __schedule() modes */
 export const SM = { NONE: 0, PREEMPT: 1, IDLE: 2 } as const;

@@ -25,7 +25,7 @@ import { activateTask, blockTask, deactivateTask, listRequeueTail } from './enqu
 import { WAKEUP_GRAN_NS, fairTickPreempt, isFair, pickFair, updateCurr, yieldFair } from './fair.ts';
 import { isRt, pickRt } from './rt.ts';
 import { EV } from '../trace/events.ts';
-import { signalPendingState } from '../signal/signal.ts';
+import { signalPendingState } from '../signal/pending.ts';
 import { setTaskBlockedOnWaking, taskIsBlocked } from '../locking/blocked-on.ts';
 import { checkSwitch } from '../check/invariants.ts';
 import { METRIC } from '../trace/metrics.ts';
@@ -460,6 +460,3 @@ export function affineMoveTask(c: Cpu, p: number): void {
   taskRqUnlock(c, cpu, p);
 }
 
-export function kernelPrio(policy: number, rtPrio: number, nice: number): number {
-  return policy === SCHED.FIFO ? 99 - rtPrio : 120 + nice;
-}

@@ -10,13 +10,6 @@ import { TASK } from '../sched/constants.ts';
 import { EV } from '../trace/events.ts';
 import { tryToWakeUp } from '../sched/ttwu.ts';
 
-/** @kernel include/linux/sched/signal.h signal_pending_state() */
-export function signalPendingState(c: Cpu, state: number, p: number): boolean {
-  if (!(state & (TASK.INTERRUPTIBLE | TASK.WAKEKILL))) return false;
-  if (!c.tr(p, T.sigpending)) return false;
-  return (state & TASK.INTERRUPTIBLE) !== 0;
-}
-
 /**
  * @kernel kernel/signal.c send_signal_locked() + signal_wake_up_state():
  *   siglock -> queue -> TIF_SIGPENDING -> try_to_wake_up(t, TASK_INTERRUPTIBLE)

@@ -11,7 +11,7 @@
  * find scenario.schema.json); it is accepted and dropped.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ScenarioError, type ScenarioProblem } from '../cli/errors.ts';
+import { ScenarioError, type ScenarioProblem } from '../errors.ts';
 import { parseDuration } from './duration.ts';
 import type { Op, Policy, Scenario } from './scenario.ts';
 import { BUILTINS, BUILTIN_FILE_PREFIX, findBuiltin } from './builtin/index.ts';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildArena } from '../../src/machine.ts';
+import { buildArena } from '../../src/workload/boot.ts';
 import type { Arena } from '../../src/shm/arena.ts';
 import { M, R, T } from '../../src/shm/layout.ts';
 import { checkGlobal, countI10 } from '../../src/check/global.ts';
@@ -21,7 +21,7 @@ const check = (proxy = true) => checkGlobal(a, { proxy, names });
  * D (pinned to CPU0) sleeps. Every fault below is planted on top of it.
  */
 beforeEach(() => {
-  ({ arena: a, names } = buildArena({ scenario: smallScenario(), strategy: 'force-return', durationNs: 1e9, seed: 1 }));
+  ({ arena: a, names } = buildArena({ scenario: smallScenario(), strategy: 'force-return', seed: 1 }));
   [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => names.indexOf(n));
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COMMANDS, DEFAULT_CHAOS_MAX, DEFAULT_STRATEGY, parseArgs, usage, type ArgsContext, type Command, type RunOptions,
 } from '../../src/cli/args.ts';
-import { EXIT, UsageError } from '../../src/cli/errors.ts';
+import { EXIT, UsageError } from '../../src/errors.ts';
 import { parseDuration } from '../../src/workload/duration.ts';
 
 const ctx: ArgsContext = {

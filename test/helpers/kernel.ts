@@ -3,7 +3,7 @@
  * thread through a `Cpu` context per simulated CPU, and task states placed by hand. This is the
  * controlled way into a race window: the gate hook runs "the other CPU" at a named window.
  */
-import { buildArena } from '../../src/machine.ts';
+import { buildArena } from '../../src/workload/boot.ts';
 import { Cpu, type CpuMessage } from '../../src/sched/cpu.ts';
 import { designByName } from '../../src/proxy/index.ts';
 import { Locks } from '../../src/sync/spinlock.ts';
@@ -40,7 +40,7 @@ export function directed(opts: { cpus: number; tasks: Partial<TaskSpec>[]; mutex
     tasks: opts.tasks.map((t, k) => ({ name: t.name ?? `t${k}`, policy: t.policy ?? 'fair', ...t, program: t.program ?? [{ op: 'run', for: '1s' }] })) as TaskSpec[],
   };
   const strategy = opts.strategy ?? 'force-return';
-  const { arena: a, names } = buildArena({ scenario, strategy, durationNs: 1e9, seed: 1, bugs: opts.bugs, ringSize: 4096 });
+  const { arena: a, names } = buildArena({ scenario, strategy, seed: 1, bugs: opts.bugs, ringSize: 4096 });
   a.t0 = Number(process.hrtime.bigint());
   a.setHdr('park', 0);
   const msgs: CpuMessage[] = [];

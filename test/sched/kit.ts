@@ -2,7 +2,7 @@
  * Test kit: an initialised arena (src/machine.ts buildArena, no workers) and a kernel context on the
  * test's own thread, plus helpers that write scheduler state into the arena by hand.
  */
-import { buildArena } from '../../src/machine.ts';
+import { buildArena } from '../../src/workload/boot.ts';
 import type { Arena } from '../../src/shm/arena.ts';
 import { M, R, T } from '../../src/shm/layout.ts';
 import { Cpu, Violation, type CpuMessage } from '../../src/sched/cpu.ts';
@@ -41,7 +41,7 @@ export interface Kit {
 }
 
 export function kit(strategy: Strategy = 'none', s: Scenario = smallScenario(), cpu = 0, bugs = 0): Kit {
-  const { arena: a, names } = buildArena({ scenario: s, strategy, durationNs: 1e9, seed: 1 });
+  const { arena: a, names } = buildArena({ scenario: s, strategy, seed: 1 });
   const design = designByName(strategy);
   if (!design) throw new Error(`no design ${strategy}`);
   const msgs: CpuMessage[] = [];

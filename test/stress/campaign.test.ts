@@ -9,7 +9,7 @@ import type { CampaignParams, CampaignResult } from '../../stress/format.ts';
 import { loadResults, mergeResults } from '../../src/cli/merge.ts';
 import { parseArgs, type StressOptions } from '../../src/cli/args.ts';
 import { DESIGNS } from '../../src/proxy/index.ts';
-import { UsageError } from '../../src/cli/errors.ts';
+import { UsageError } from '../../src/errors.ts';
 
 const ctx = { allowedStrategies: DESIGNS.map((d) => d.name) };
 

@@ -1,5 +1,5 @@
 /**
- * The trace formats: ftrace text (src/trace/ftrace.ts) parsed back with src/trace/ftrace-parse.ts, and
+ * The trace formats: ftrace text (src/trace/ftrace.ts) parsed back with test/helpers/ftrace-parse.ts, and
  * Chrome trace-event JSON (src/trace/chrome.ts), first on small hand-made event streams, then on a real
  * run (seed-signal under force-return on CPU workers).
  */
@@ -11,7 +11,7 @@ import { runMachine, type RunResult } from '../../src/machine.ts';
 import { resolveScenario } from '../../src/workload/validate.ts';
 import { traceContext } from '../../src/cli/run.ts';
 import { ftraceText, prevStateName, type TraceContext } from '../../src/trace/ftrace.ts';
-import { parseAtrace, parseFtrace, parseFtraceLine, type FtraceRecord } from '../../src/trace/ftrace-parse.ts';
+import { parseAtrace, parseFtrace, parseFtraceLine, type FtraceRecord } from '../helpers/ftrace-parse.ts';
 import { chromeTrace, writeChromeTrace, type ChromeEvent, type ChromeTrace } from '../../src/trace/chrome.ts';
 import { EV } from '../../src/trace/events.ts';
 import type { TraceEvent } from '../../src/trace/ring.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from '../../src/cli/errors.ts';
+import { ScenarioError } from '../../src/errors.ts';
 import { BUILTINS, findBuiltin } from '../../src/workload/builtin/index.ts';
 import { parseDuration } from '../../src/workload/duration.ts';
 import { resolveScenario, validateScenario } from '../../src/workload/validate.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT, ScenarioError } from '../../src/cli/errors.ts';
+import { EXIT, ScenarioError } from '../../src/errors.ts';
 import { BUILTINS } from '../../src/workload/builtin/index.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../../src/workload/duration.ts';
 import {

@@ -2,7 +2,7 @@
  * Shared helpers of the built-in scenarios: the CPU-count rule, op builders and the "episode"
  * helper that lays out a pattern several times at absolute start times.
  */
-import { ScenarioError } from '../../cli/errors.ts';
+import { ScenarioError } from '../../errors.ts';
 import type { BuiltinScenario, Op, Scenario, TaskSpec } from '../scenario.ts';
 
 /** How a built-in is named in messages: `builtin:<name>: cpus: ...`. */

@@ -7,8 +7,8 @@
  * holds and who waits on each mutex) is kept current, and every stretch between two events is
  * charged to the waits open in it. Cost: O(events x open waits x CPUs).
  */
-import type { TraceEvent } from '../trace/ring.ts';
-import { EV } from '../trace/events.ts';
+import type { TraceEvent } from './ring.ts';
+import { EV } from './events.ts';
 
 export interface WaitStats {
   task: number;

@@ -1,5 +1,5 @@
 /**
- * The three families of errors the CLI reports without a stack trace, each with its exit code:
+ * The three families of errors proxysim reports without a stack trace, each with its exit code:
  *   UsageError     bad flags or command line          -> EXIT.USAGE (2)
  *   ScenarioError  a scenario file or name is unusable -> EXIT.BAD_SCENARIO (65, sysexits EX_DATAERR)
  *   InfraError     the simulator itself failed        -> EXIT.INFRA (70, sysexits EX_SOFTWARE)
