@@ -12,16 +12,16 @@ import { parseDuration } from '../workload/duration.ts';
 import { MAX_CPUS } from '../workload/validate.ts';
 import { BUILTINS, findBuiltin } from '../workload/builtin/index.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { DEFAULT_DESIGN } from '../proxy/index.ts';
+import { MAX_BUG, bugName, parseBugName } from '../proxy/bugs.ts';
 import { COMPARE_DEFAULTS, STRESS_DEFAULTS, STRESS_EXCLUDED_STRATEGIES } from '../../stress/default.ts';
 
 export const PROG = 'proxysim';
-export const DEFAULT_STRATEGY = 'force-return';
+export const DEFAULT_STRATEGY = DEFAULT_DESIGN;
 /** Run length when neither --duration nor the scenario gives one. */
 export const DEFAULT_DURATION = '2s';
 export const DEFAULT_CHAOS_MAX = '100us';
 export const MAX_SEED = 0xffff_ffff;
-/** Planted bugs are bits of a 32-bit word in the arena header (BUGn -> bit n). */
-export const MAX_BUG = 31;
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -261,11 +261,11 @@ export const COMMANDS: CommandSpec[] = [
         name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'none', noun: 'bug',
         choices: (ctx) => ctx.allowedBugs,
         normalize: (v) => {
-          const m = /^bug(\d+)$/i.exec(v);
-          if (m === null || Number(m[1]) < 1 || Number(m[1]) > MAX_BUG) {
+          const n = parseBugName(v);
+          if (n === null || n < 1 || n > MAX_BUG) {
             throw new Error(`expected BUGn with n 1..${MAX_BUG} (e.g. BUG11), got ${JSON.stringify(v)}`);
           }
-          return `BUG${Number(m[1])}`;
+          return bugName(n);
         },
         help: 'Plant a known bug (spec section 6) to check that the checkers catch it. Repeatable; '
           + 'a comma-separated list also works.',
@@ -346,9 +346,9 @@ export const COMMANDS: CommandSpec[] = [
         name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'all', noun: 'bug',
         choices: (ctx) => ctx.allowedBugs,
         normalize: (v) => {
-          const m = /^bug(\d+)$/i.exec(v);
-          if (m === null) throw new Error(`expected BUGn (e.g. BUG11), got ${JSON.stringify(v)}`);
-          return `BUG${Number(m[1])}`;
+          const n = parseBugName(v);
+          if (n === null) throw new Error(`expected BUGn (e.g. BUG11), got ${JSON.stringify(v)}`);
+          return bugName(n);
         },
         help: 'Only these bugs. Repeatable.',
       },

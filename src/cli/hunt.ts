@@ -6,8 +6,8 @@
  */
 import { runMachine, type RunResult } from '../machine.ts';
 import { resolveScenario } from '../workload/validate.ts';
-import { KNOWN_BUGS } from '../proxy/bugs.ts';
-import { CLEAN_CHAOS, CLEAN_SCENARIOS, CORRECT_DESIGNS, DIRECTED, SKETCH_DESIGN, type DirectedCase } from '../hunt/directed.ts';
+import { bugName, knownBug, type KnownBug } from '../proxy/bugs.ts';
+import { CLEAN_CHAOS, CLEAN_SCENARIOS, cleanDesignNames, directedCases, knownBrokenDesignNames, type DirectedCase } from '../hunt/directed.ts';
 import { buildArtifact, writeArtifact } from '../report/artifact.ts';
 import { traceContext } from './run.ts';
 import { EXIT } from '../errors.ts';
@@ -42,9 +42,9 @@ function median(xs: number[]): number | null {
 
 async function runCase(c: DirectedCase | { design: string; scenario: string; bug?: undefined; chaos?: DirectedCase['chaos']; cpus?: number },
   kind: CaseResult['kind'], o: HuntOptions, progress: (s: string) => void): Promise<CaseResult> {
-  const bug = c.bug !== undefined ? KNOWN_BUGS.find((b) => b.n === c.bug)! : null;
+  const bug: KnownBug | null = c.bug !== undefined ? knownBug(c.bug)! : null;
   const res: CaseResult = {
-    kind, bug: bug ? `BUG${bug.n}` : null, design: c.design, scenario: c.scenario, runs: 0, detected: 0,
+    kind, bug: bug ? bugName(bug.n) : null, design: c.design, scenario: c.scenario, runs: 0, detected: 0,
     expected: bug ? [bug.caughtBy, ...(bug.alsoBy ?? [])].join('/') : null, fired: {}, detect_ms: [], median_ms: null, artifacts: [], ok: false,
   };
   const scenario = resolveScenario(c.scenario, { cpus: c.cpus });
@@ -83,9 +83,11 @@ async function runCase(c: DirectedCase | { design: string; scenario: string; bug
 
 export async function cmdHunt(o: HuntOptions): Promise<number> {
   const wanted = new Set(o.bugs);
-  const cases = DIRECTED.filter((d) => wanted.size === 0 || wanted.has(`BUG${d.bug}`));
+  const cases = directedCases().filter((d) => wanted.size === 0 || wanted.has(bugName(d.bug)));
+  const clean = cleanDesignNames();
+  const broken = knownBrokenDesignNames();
   const tty = Boolean(process.stderr.isTTY);
-  const total = cases.length + (o.bugsOnly ? 0 : (CORRECT_DESIGNS.length + 1) * CLEAN_SCENARIOS.length);
+  const total = cases.length + (o.bugsOnly ? 0 : (clean.length + broken.length) * CLEAN_SCENARIOS.length);
   let done = 0;
   const progress = (s: string): void => {
     const line = `[${done}/${total}] ${s}`;
@@ -102,10 +104,10 @@ export async function cmdHunt(o: HuntOptions): Promise<number> {
       results.push(await runCase(c, 'bug', o, progress)); done++;
     }
     if (!o.bugsOnly) {
-      for (const design of [...CORRECT_DESIGNS, SKETCH_DESIGN]) {
+      for (const design of [...clean, ...broken]) {
         for (const scenario of CLEAN_SCENARIOS) {
           if (ac.signal.aborted) break;
-          results.push(await runCase({ design, scenario }, design === SKETCH_DESIGN ? 'sketch' : 'clean', o, progress)); done++;
+          results.push(await runCase({ design, scenario }, broken.includes(design) ? 'sketch' : 'clean', o, progress)); done++;
         }
       }
     }
@@ -130,8 +132,8 @@ export async function cmdHunt(o: HuntOptions): Promise<number> {
     }
     const sketch = results.filter((r) => r.kind === 'sketch');
     if (sketch.length) {
-      out.push('', `The seed's sketch as posted (${SKETCH_DESIGN}): what the checkers find`);
-      out.push(textTable(['scenario', 'runs', 'violations', 'fired', 'median_ms'], sketch.map((r) => [r.scenario, r.runs, r.detected, fired(r), r.median_ms ?? '-']), { left: 99, rule: true }));
+      out.push('', `Known-broken designs (${broken.join(', ')}): what the checkers find`);
+      out.push(textTable(['design', 'scenario', 'runs', 'violations', 'fired', 'median_ms'], sketch.map((r) => [r.design, r.scenario, r.runs, r.detected, fired(r), r.median_ms ?? '-']), { left: 99, rule: true }));
     }
     for (const r of results.filter((x) => !x.ok)) for (const p of r.artifacts) out.push(`artifact: ${p}`);
     out.push('', pass ? 'End of hunt: SUCCESS' : 'End of hunt: FAILURE');

@@ -4,8 +4,8 @@
  */
 import { parseArgs, usage, type Command, type ArgsContext } from './args.ts';
 import { EXIT, exitCodeOf, CliError } from '../errors.ts';
-import { DESIGNS } from '../proxy/index.ts';
-import { KNOWN_BUGS } from '../proxy/bugs.ts';
+import { DESIGNS, knownBugs } from '../proxy/index.ts';
+import { bugName } from '../proxy/bugs.ts';
 import { cmdRun } from './run.ts';
 import { cmdList } from './list.ts';
 import { cmdHunt } from './hunt.ts';
@@ -16,7 +16,7 @@ import { GATE_WINDOWS } from '../sync/windows.ts';
 
 export const ctx: ArgsContext = {
   allowedStrategies: DESIGNS.map((d) => d.name),
-  allowedBugs: KNOWN_BUGS.map((b) => `BUG${b.n}`),
+  allowedBugs: knownBugs().map((b) => bugName(b.n)),
   allowedChaosWindows: GATE_WINDOWS,
 };
 

@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../report/files.ts';
 import { T } from '../shm/layout.ts';
 import { dumpArena } from '../shm/dump.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { KNOWN_BUGS } from '../proxy/bugs.ts';
+import { parseBugName } from '../proxy/bugs.ts';
+import { designsOfBug } from '../proxy/index.ts';
 import type { RunOptions } from './args.ts';
 import { Progress } from './progress.ts';
 
@@ -34,11 +35,11 @@ export function exitCodeFor(r: RunResult): number {
 export async function cmdRun(o: RunOptions): Promise<number> {
   const scenario = resolveScenario(o.scenario, { cpus: o.cpus });
   const durationNs = o.duration ?? parseDuration(scenario.duration ?? '2s');
-  const bugs = o.bugs.map((b) => Number(b.replace(/^BUG/i, '')));
+  const bugs = o.bugs.map((b) => parseBugName(b)!);
   for (const b of bugs) {
-    const kb = KNOWN_BUGS.find((k) => k.n === b);
-    if (kb && !kb.designs.includes(o.strategy)) {
-      throw new UsageError(`--bug BUG${b}: applies to ${kb.designs.join(', ')}, not to --strategy ${o.strategy}`);
+    const designs = designsOfBug(b);
+    if (designs.length && !designs.includes(o.strategy)) {
+      throw new UsageError(`--bug BUG${b}: applies to ${designs.join(', ')}, not to --strategy ${o.strategy}`);
     }
   }
   const cpus = o.cpus ?? scenario.cpus;

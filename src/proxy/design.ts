@@ -3,6 +3,29 @@
  * nothing else about the designs; each design is one file.
  */
 import type { Cpu } from '../sched/cpu.ts';
+import type { KnownBug } from './bugs.ts';
+
+/**
+ * What a design is to the tools: `baseline` (no proxy execution: the control every comparison needs),
+ * `correct` (must run every built-in scenario clean: hunt's clean runs, the stress default), or
+ * `known-broken` (posted with holes: run to show them, left out of the stress default).
+ */
+export type DesignStatus = 'baseline' | 'correct' | 'known-broken';
+
+/** A run that exposes a planted bug: a built-in scenario, and chaos aimed at the gate windows
+ *  (prefixes) that widen its race (none: no chaos). */
+export interface DirectedRun {
+  scenario: string;
+  cpus?: number;
+  chaos?: { p: number; maxNs: number; windows: string[] };
+}
+
+/** A known bug that lives in this design's code path, and the run that exposes it (spec §6:
+ *  change -> exposing interleaving -> catching invariant). */
+export interface PlantableBug {
+  bug: KnownBug;
+  exposedBy: DirectedRun;
+}
 
 export interface ProxyDesign {
   /** strategy name on the command line */
@@ -13,8 +36,10 @@ export interface ProxyDesign {
   readonly proxy: boolean;
   /** is_special_task_state() includes TASK_WAKING (Peter's sketch) */
   readonly wakingIsSpecial: boolean;
-  /** known bugs (BUGn numbers) that apply to this design */
-  readonly bugs: readonly number[];
+  /** baseline, correct or known-broken (hunt, stress and compare derive their lists from it) */
+  readonly status: DesignStatus;
+  /** the known bugs that can be planted in this design (--bug BUGn), each with its directed run */
+  readonly bugs: readonly PlantableBug[];
   /**
    * find_proxy_task(rq, donor) with rq->lock held (may drop and retake it).
    * Returns the task to run, -1 (NULL: pick again) or rq->idle.
@@ -39,13 +64,3 @@ export interface ProxyDesign {
   /** TASK_RUNNING with blocked_on set outside __schedule is illegal (I10 is a violation, not a count) */
   readonly runningBlockedIllegal?: boolean;
 }
-
-/** A design that never proxies: sched_proxy_exec=0 (the baseline). */
-export const none: ProxyDesign = {
-  name: 'none',
-  summary: 'proxy execution off (sched_proxy_exec=0): mutex waiters sleep, unlock clears blocked_on',
-  proxy: false,
-  wakingIsSpecial: false,
-  bugs: [12, 18],
-  findProxyTask(): number { throw new Error('find_proxy_task with proxy execution off'); },
-};

@@ -25,6 +25,7 @@
 import type { ProxyDesign } from './design.ts';
 import type { Cpu } from '../sched/cpu.ts';
 import { findProxyTaskV26 } from './chain.ts';
+import { BUG } from './bugs.ts';
 import { Locks } from '../sync/spinlock.ts';
 import { R, T } from '../shm/layout.ts';
 import { TASK } from '../sched/constants.ts';
@@ -69,7 +70,17 @@ function make(literal: boolean): ProxyDesign {
     proxy: true,
     wakingIsSpecial: true,
     runningBlockedIllegal: true,
-    bugs: literal ? [12, 18] : [8, 9, 10, 11, 12, 18, 20],
+    // as posted, every hole is open: there is nothing left to plant
+    status: literal ? 'known-broken' : 'correct',
+    bugs: literal ? [] : [
+      { bug: BUG[8], exposedBy: { scenario: 'sleeping-owners' } },
+      { bug: BUG[9], exposedBy: { scenario: 'wake-current', chaos: { p: 0.3, maxNs: 200_000, windows: ['mutex_lock:M10_M11'] } } },
+      // a signal to the current donor while its owner runs for it
+      { bug: BUG[10], exposedBy: { scenario: 'seed-signal-s3' } },
+      // the even episodes: the signal reaches a deactivated donor through the full wakeup
+      { bug: BUG[11], exposedBy: { scenario: 'seed-signal' } },
+      { bug: BUG[20], exposedBy: { scenario: 'sleeping-owners' } },
+    ],
     findProxyTask(c, donor) {
       return findProxyTaskV26(c, donor, { forceReturn: false, deactivate: 'peter' });
     },

@@ -33,6 +33,7 @@
 import type { ProxyDesign } from './design.ts';
 import type { Cpu } from '../sched/cpu.ts';
 import { findProxyTaskV26, proxyReschedIdle } from './chain.ts';
+import { BUG } from './bugs.ts';
 import { Locks } from '../sync/spinlock.ts';
 import { R, T } from '../shm/layout.ts';
 import { DEQUEUE, PROXY_WAKING, TASK } from '../sched/constants.ts';
@@ -72,7 +73,14 @@ export const ttwuReturn: ProxyDesign = {
   summary: 'return migration in try_to_wake_up() (proxy_needs_return, Stultz v23), force-return as fallback',
   proxy: true,
   wakingIsSpecial: false,
-  bugs: [12, 17, 21],
+  status: 'correct',
+  bugs: [
+    // setaffinity on a current donor at home, then the unlock
+    { bug: BUG[17], exposedBy: { scenario: 'affinity-local' } },
+    // the stay path of proxy_needs_return leaves a no-longer-blocked current donor behind
+    // (chaos on entering __schedule widens the window between the stay decision and the next pick)
+    { bug: BUG[21], exposedBy: { scenario: 'affinity-local', chaos: { p: 0.5, maxNs: 300_000, windows: ['__schedule:rq_lock'] } } },
+  ],
   findProxyTask(c, donor) {
     return findProxyTaskV26(c, donor, { forceReturn: true, deactivate: 'v26' });
   },

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { RunResult, Finding } from '../machine.ts';
 import { dumpArena } from '../shm/dump.ts';
+import { bugName } from '../proxy/bugs.ts';
 import { R } from '../shm/layout.ts';
 import { lockName } from '../sync/lockdep.ts';
 import { ftraceLine, type TraceContext } from '../trace/ftrace.ts';
@@ -32,7 +33,7 @@ export function rerunCommand(s: RerunSpec): string {
   const q = (x: string): string => (/^[\w./:-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`);
   const parts = ['npm', 'start', '--', 'run', '--scenario', q(s.scenario), '--strategy', s.strategy, '--cpus', String(s.cpus),
     '--duration', formatDuration(s.durationNs).replace(/\s/g, ''), '--seed', String(s.seed)];
-  for (const b of s.bugs) parts.push('--bug', `BUG${b}`);
+  for (const b of s.bugs) parts.push('--bug', bugName(b));
   if (s.chaos) {
     parts.push('--chaos', String(s.chaos.p), '--chaos-max', formatDuration(s.chaos.maxNs).replace(/\s/g, ''));
     for (const w of s.chaos.windows) parts.push('--chaos-window', q(w));
@@ -87,7 +88,7 @@ export function buildArtifact(r: RunResult, spec: RerunSpec, tctx: TraceContext)
   return {
     proxysim_failure: ARTIFACT_VERSION,
     command: rerunCommand(spec),
-    scenario: r.scenario, scenario_arg: spec.scenario, strategy: r.strategy, bugs: r.bugs.map((b) => `BUG${b}`), seed: r.seed,
+    scenario: r.scenario, scenario_arg: spec.scenario, strategy: r.strategy, bugs: r.bugs.map((b) => bugName(b)), seed: r.seed,
     cpus: r.nrCpus, duration_ns: r.durationNs, chaos: spec.chaos, chaos_fired: r.chaos?.fired ?? null,
     violation: first ? { kind: first.kind, id: first.id, message: first.msg, cpu: first.cpu, time_ns: first.time } : null,
     findings: r.findings,

@@ -8,6 +8,7 @@ import { analyseWaits, type WaitStats } from '../trace/waits.ts';
 import { EV } from '../trace/events.ts';
 import { METRICS, METRIC_UNIT, percentilesOf, type MetricName, type Percentiles } from '../trace/metrics.ts';
 import { textTable } from './text-table.ts';
+import { bugName } from '../proxy/bugs.ts';
 
 export interface TaskSummary {
   name: string;
@@ -116,7 +117,7 @@ export function summarize(r: RunResult): RunSummary {
   const failed = r.findings.some((f) => f.kind !== 'warn');
   return {
     scenario: r.scenario.name, strategy: r.strategy, cpus: r.nrCpus, duration_ms: ms(r.durationNs), elapsed_ms: ms(r.elapsedNs),
-    seed: r.seed, bugs: r.bugs.map((b) => `BUG${b}`), tasks, cpus_detail: cpus, mutexes, waits,
+    seed: r.seed, bugs: r.bugs.map((b) => bugName(b)), tasks, cpus_detail: cpus, mutexes, waits,
     proxy: { proxy_picks: sum('proxy_picks'), donor_migrations: sum('donor_migrations'), force_returns: sum('force_returns'), deactivations: sum('deactivations'), longest_chain: Math.max(0, ...cpus.map((c) => c.max_chain)) },
     latency: Object.fromEntries(METRICS.filter((m) => r.histograms[m]).map((m) => [m, percentilesOf(r.histograms[m])])),
     liveness: r.liveness,

@@ -6,20 +6,23 @@
 import { describe, expect, it } from 'vitest';
 import { runMachine } from '../../src/machine.ts';
 import { resolveScenario } from '../../src/workload/validate.ts';
-import { DIRECTED, CORRECT_DESIGNS, CLEAN_CHAOS } from '../../src/hunt/directed.ts';
-import { KNOWN_BUGS } from '../../src/proxy/bugs.ts';
+import { directedCases, cleanDesignNames, CLEAN_CHAOS } from '../../src/hunt/directed.ts';
+import { knownBug } from '../../src/proxy/bugs.ts';
+import { findBuiltin } from '../../src/workload/builtin/index.ts';
 
 const BUDGET_NS = 4e9;
 const ATTEMPTS = 3;
 
 describe('planted bugs are detected', () => {
-  it('every listed bug has a directed case, and every case is for a design the bug applies to', () => {
-    for (const b of KNOWN_BUGS) expect(DIRECTED.some((d) => d.bug === b.n), `BUG${b.n}`).toBe(true);
-    for (const d of DIRECTED) expect(KNOWN_BUGS.find((b) => b.n === d.bug)?.designs).toContain(d.design);
+  it('every directed case is a described bug on a built-in scenario', () => {
+    for (const d of directedCases()) {
+      expect(knownBug(d.bug), `BUG${d.bug}`).toBeDefined();
+      expect(findBuiltin(d.scenario), d.scenario).toBeDefined();
+    }
   });
 
-  for (const d of DIRECTED) {
-    const bug = KNOWN_BUGS.find((b) => b.n === d.bug)!;
+  for (const d of directedCases()) {
+    const bug = knownBug(d.bug)!;
     const want = [bug.caughtBy, ...(bug.alsoBy ?? [])];
     it(`BUG${d.bug} on ${d.design}/${d.scenario} is caught by ${want.join(' or ')}`, async () => {
       // the budget: up to ATTEMPTS runs (seeds) of BUDGET_NS each; detection rates per single run
@@ -40,7 +43,7 @@ describe('planted bugs are detected', () => {
 });
 
 describe('correct designs run clean', () => {
-  for (const design of CORRECT_DESIGNS) {
+  for (const design of cleanDesignNames()) {
     it(`${design}: fuzz, handoff-storm, sleeping-owners, affinity-local with chaos`, async () => {
       for (const scenario of ['fuzz', 'handoff-storm', 'sleeping-owners', 'affinity-local']) {
         const r = await runMachine({
