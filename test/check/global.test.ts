@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildArena } from '../../src/workload/boot.ts';
 import type { Arena } from '../../src/shm/arena.ts';
 import { M, R, T } from '../../src/shm/layout.ts';
 import { checkGlobal, countI10 } from '../../src/check/global.ts';
@@ -7,8 +6,8 @@ import {
   MUTEX_FLAG, PROXY_WAKING, TASK, TASK_ON_RQ_MIGRATING, blockedOnMutex, ownerWord,
 } from '../../src/sched/constants.ts';
 import {
-  addWaiter, makeCurr, mset, placeQueued, rget, rset, smallScenario, tset,
-} from '../sched/kit.ts';
+  addWaiter, kernelCpu, makeCurr, mset, placeQueued, rget, rset, tset,
+} from '../helpers/kernel.ts';
 
 let a: Arena;
 let names: string[];
@@ -21,8 +20,9 @@ const check = (proxy = true) => checkGlobal(a, { proxy, names });
  * D (pinned to CPU0) sleeps. Every fault below is planted on top of it.
  */
 beforeEach(() => {
-  ({ arena: a, names } = buildArena({ scenario: smallScenario(), strategy: 'force-return', seed: 1 }));
-  [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => names.indexOf(n));
+  const k = kernelCpu({ strategy: 'force-return' });
+  ({ a, names } = k);
+  [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => k.id(n));
 });
 
 function busy(): void {

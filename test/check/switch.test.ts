@@ -3,10 +3,10 @@ import { R, T } from '../../src/shm/layout.ts';
 import { checkMidPickDrop, checkSwitch } from '../../src/check/invariants.ts';
 import { PROXY_WAKING, TASK, blockedOnMutex } from '../../src/sched/constants.ts';
 import {
-  kit, makeCurr, placeQueued, rset, tset, violationOf, type Kit, type Strategy,
-} from '../sched/kit.ts';
+  kernelCpu, makeCurr, placeQueued, rset, tset, violationOf, type KernelCpu, type Strategy,
+} from '../helpers/kernel.ts';
 
-let k: Kit;
+let k: KernelCpu;
 afterEach(() => { expect(k.c.locks.held).toEqual([]); });
 
 /**
@@ -14,7 +14,7 @@ afterEach(() => { expect(k.c.locks.held).toEqual([]); });
  * CPU1 runs C.
  */
 function setup(strategy: Strategy): { A: number; B: number; C: number; D: number; idle: number } {
-  k = kit(strategy);
+  k = kernelCpu({ strategy });
   const { a } = k;
   const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => k.id(n));
   placeQueued(a, C, 1);

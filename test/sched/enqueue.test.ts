@@ -7,9 +7,9 @@ import {
   activateTask, blockTask, deactivateTask, dequeueTask, enqueueTask, listRequeueTail,
 } from '../../src/sched/enqueue.ts';
 import { DEQUEUE, ENQUEUE, TASK_ON_RQ_MIGRATING, TASK_ON_RQ_QUEUED } from '../../src/sched/constants.ts';
-import { kit, queueOf, rget, smallScenario, tget, violationOf, type Kit } from './kit.ts';
+import { kernelCpu, queueOf, rget, smallScenario, tget, violationOf, type KernelCpu } from '../helpers/kernel.ts';
 
-let k: Kit;
+let k: KernelCpu;
 afterEach(() => {
   // every test leaves no lock held
   if (k) expect(k.c.locks.held).toEqual([]);
@@ -23,7 +23,7 @@ function underRq<X>(cpu: number, f: () => X): X {
 
 describe('enqueue/dequeue primitives (planted faults)', () => {
   it('enqueueTask appends to the rq list and counts it', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const A = k.id('A');
     const B = k.id('B');
@@ -38,7 +38,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('enqueueTask twice for the same task is I3 and stops the machine', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const A = k.id('A');
     const v = underRq(0, () => {
@@ -59,7 +59,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('enqueueing on another rq while listed on this one is I3 too', () => {
-    k = kit();
+    k = kernelCpu();
     const { c } = k;
     const A = k.id('A');
     underRq(0, () => enqueueTask(c, 0, A, 0));
@@ -69,7 +69,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('dequeueTask of a task that is not queued is I3', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const A = k.id('A');
     const B = k.id('B');
@@ -83,7 +83,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('dequeueTask on the wrong rq is I3', () => {
-    k = kit();
+    k = kernelCpu();
     const { c } = k;
     const A = k.id('A');
     underRq(0, () => enqueueTask(c, 0, A, 0));
@@ -91,7 +91,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('activateTask sets on_rq = QUEUED; deactivateTask sets MIGRATING and unlinks; nr_running follows', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const A = k.id('A');
     const B = k.id('B');
@@ -123,7 +123,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('deactivateTask with DEQUEUE_SLEEP warns', () => {
-    k = kit();
+    k = kernelCpu();
     const { c } = k;
     const A = k.id('A');
     underRq(0, () => { activateTask(c, 0, A, 0); deactivateTask(c, 0, A, DEQUEUE.SLEEP | DEQUEUE.SPECIAL); });
@@ -131,7 +131,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('blockTask dequeues and publishes on_rq = 0', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const A = k.id('A');
     const C = k.id('C');
@@ -148,7 +148,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('with delayed dequeue a fair task stays queued (sched_delayed) and ENQUEUE_DELAYED requeues it', () => {
-    k = kit('none', smallScenario({ delayed_dequeue: 1 }));
+    k = kernelCpu({ scenario: smallScenario({ delayed_dequeue: 1 }) });
     const { c, a } = k;
     const A = k.id('A');
     const C = k.id('C');
@@ -174,7 +174,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('ENQUEUE_DELAYED on a task that is not delayed warns', () => {
-    k = kit();
+    k = kernelCpu();
     const A = k.id('A');
     underRq(0, () => { activateTask(k.c, 0, A, 0); enqueueTask(k.c, 0, A, ENQUEUE.DELAYED); });
     expect(k.warns()).toEqual(['enqueue_delayed_not_delayed']);
@@ -182,7 +182,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('listRequeueTail moves a task behind the others', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const [A, B, C] = [k.id('A'), k.id('B'), k.id('C')];
     underRq(0, () => { for (const p of [A, B, C]) activateTask(c, 0, p, 0); listRequeueTail(c, 0, A); });
@@ -191,7 +191,7 @@ describe('enqueue/dequeue primitives (planted faults)', () => {
   });
 
   it('enqueueTask / dequeueTask without the rq lock are lockdep not-held errors', () => {
-    k = kit();
+    k = kernelCpu();
     const { c, a } = k;
     const A = k.id('A');
     let e: unknown;

@@ -16,14 +16,14 @@ import {
   DEQUEUE, EINTR, MUTEX_FLAG, PROXY_WAKING, TASK, TASK_ON_RQ_QUEUED, blockedOnMutex, ownerWord,
 } from '../../src/sched/constants.ts';
 import {
-  kit, makeCurr, mget, placeQueued, queueOf, rget, tget, tset, violationOf, waitersOf, type Kit, type Strategy,
-} from './kit.ts';
+  kernelCpu, makeCurr, mget, placeQueued, queueOf, rget, tget, tset, violationOf, waitersOf, type KernelCpu, type Strategy,
+} from '../helpers/kernel.ts';
 
 const { WAITERS, HANDOFF, PICKUP } = MUTEX_FLAG;
 const M0 = 0;
 const D_STATE = TASK.UNINTERRUPTIBLE;
 
-let k: Kit;
+let k: KernelCpu;
 afterEach(() => {
   if (!k) return;
   expect(k.c.locks.held).toEqual([]);
@@ -39,8 +39,8 @@ const global = (proxy: boolean) => checkGlobal(k.a, { proxy, names: k.names });
  * A is running on CPU0 (rq->curr, queued); B, C, D have never run (UNINTERRUPTIBLE, on_rq=0).
  * CPU1 is idle.
  */
-function setup(strategy: Strategy, bugs = 0): { A: number; B: number; C: number; D: number } {
-  k = kit(strategy, undefined, 0, bugs);
+function setup(strategy: Strategy, bugs: number[] = []): { A: number; B: number; C: number; D: number } {
+  k = kernelCpu({ strategy, bugs });
   const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => k.id(n));
   placeQueued(k.a, A, 0);
   makeCurr(k.a, A, 0);
@@ -351,7 +351,7 @@ describe('mutex_lock / mutex_unlock', () => {
   });
 
   it('BUG12 (planted): the -EINTR path leaves blocked_on set, which the global check reports as I2', () => {
-    const { A, B } = setup('none', 1 << 12);
+    const { A, B } = setup('none', [12]);
     placeQueued(k.a, B, 1);
     makeCurr(k.a, B, 1); // B runs on CPU1 when it calls mutex_lock_interruptible
     mutexLock(k.c, A, M0, D_STATE);
