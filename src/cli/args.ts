@@ -1,13 +1,17 @@
 /**
- * Command-line parsing for proxysim, without dependencies.
+ * Command-line parsing for proxysim, on node:util's parseArgs.
  *
  * Commands and their flags are data (COMMANDS below): a new command (hunt, stress, merge, bench) is
- * one more table entry plus a member of the `Command` union. Both `--flag value` and `--flag=value`
- * are accepted; `--help`/`-h` anywhere asks for the help of the command it follows; `--` ends the
- * flags. Every error is a UsageError with one line saying what was wrong and what is allowed.
+ * one more table entry plus a member of the `Command` union. parseArgs of node:util splits the
+ * arguments into tokens (its options config is built from the table); the values are then converted
+ * and checked here. Both `--flag value` and `--flag=value` are accepted; a list flag may be repeated
+ * and takes comma-separated values; `--help`/`-h` anywhere asks for the help of the command it
+ * follows; `--` ends the flags. Every error is a UsageError with one line saying what was wrong and
+ * what is allowed.
  *
  * parseArgs() takes the arguments after the program name (process.argv.slice(2)).
  */
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { parseDuration } from '../workload/duration.ts';
 import { MAX_CPUS } from '../workload/validate.ts';
 import { BUILTINS, findBuiltin } from '../workload/builtin/index.ts';
@@ -258,7 +262,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'json', type: 'bool', help: 'Print the result as JSON on stdout.' },
       { name: 'trace', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the event trace to <file>.' },
       {
-        name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'none', noun: 'bug',
+        name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'none', noun: 'bug', expect: 'BUGn (e.g. BUG11)',
         choices: (ctx) => ctx.allowedBugs,
         normalize: (v) => {
           const n = parseBugName(v);
@@ -343,7 +347,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'budget', type: 'duration', metavar: '<dur>', min: 1e6, default: '3s', help: 'Longest run of one case.' },
       { name: 'runs', type: 'int', metavar: '<k>', min: 1, max: 100, default: 3, help: 'Runs per case (different seeds).' },
       {
-        name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'all', noun: 'bug',
+        name: 'bug', type: 'list', metavar: '<BUGn>', default: [], defaultText: 'all', noun: 'bug', expect: 'BUGn (e.g. BUG11)',
         choices: (ctx) => ctx.allowedBugs,
         normalize: (v) => {
           const n = parseBugName(v);
@@ -386,7 +390,7 @@ export const COMMANDS: CommandSpec[] = [
       + 'Exits 0 when every case passed, 1 when one failed, 130 when interrupted.',
     flags: [
       {
-        name: 'strategies', type: 'list', metavar: '<list|all>', noun: 'strategy',
+        name: 'strategies', type: 'list', metavar: '<list|all>', noun: 'strategy', expect: 'comma-separated designs, or "all"',
         defaultText: `every design except ${STRESS_EXCLUDED_STRATEGIES.join(', ')}`,
         normalize: (v, ctx) => {
           const all = ctx.allowedStrategies;
@@ -396,7 +400,7 @@ export const COMMANDS: CommandSpec[] = [
         help: 'Comma-separated designs, or "all". Repeatable.',
       },
       {
-        name: 'scenarios', type: 'list', metavar: '<list|all>', noun: 'scenario',
+        name: 'scenarios', type: 'list', metavar: '<list|all>', noun: 'scenario', expect: 'comma-separated built-in scenarios, or "all"',
         defaultText: STRESS_DEFAULTS.scenarios.join(', '),
         normalize: (v) => scenarioName(v),
         help: 'Comma-separated built-in scenarios (fuzz-<n> too), or "all". Repeatable.',
@@ -543,68 +547,85 @@ export function commandSpec(name: string): CommandSpec {
   return spec;
 }
 
+/** How node:util's parseArgs should read the flags of a command: bool flags take no value, every other
+ *  flag takes one (a list flag may repeat); -h is --help. The values are converted here, from the
+ *  tokens, so that every error is a one-line UsageError in the order the arguments were given. */
+function tokenize(args: readonly string[], flags: readonly FlagSpec[]) {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const f of flags) {
+    if (f !== HELP_FLAG) options[f.name] = f.type === 'bool' ? { type: 'boolean' } : { type: 'string', multiple: f.type === 'list' };
+  }
+  return nodeParseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true }).tokens;
+}
+
+type Token = ReturnType<typeof tokenize>[number];
+
 function isHelpToken(t: string): boolean {
   return t === '-h' || t === '--help';
 }
 
+/** -h or --help among the flags, also where a flag wanted a value ("--scenario --help"). */
+function asksForHelp(tokens: readonly Token[]): boolean {
+  return tokens.some((t) => t.kind === 'option'
+    && (t.name === 'help' ? t.value === undefined : t.inlineValue === false && isHelpToken(t.value!)));
+}
+
 export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Command {
   if (argv.length === 0) return { command: 'help', implicit: true };
-  const end = argv.indexOf('--');
-  const head = end < 0 ? argv : argv.slice(0, end);
-  const wantsHelp = head.some(isHelpToken);
-
   const first = argv[0];
   if (first === '--' || (first.startsWith('-') && first !== '-')) {
-    if (wantsHelp) return { command: 'help' };
+    if (asksForHelp(tokenize(argv, []))) return { command: 'help' };
     throw new UsageError(`missing command before ${JSON.stringify(first)} (commands: ${commandNames()}; `
       + `e.g. "${PROG} run --scenario pi-basic")`);
   }
   const spec = commandSpec(first);
+  const args = argv.slice(1);
+  const tokens = tokenize(args, spec.flags);
+  const wantsHelp = asksForHelp(tokens);
   if (wantsHelp && spec.name !== 'help') return { command: 'help', topic: spec.name };
 
   const values = new Map<string, FlagValue>();
   const rawSeen = new Map<string, string>();
   const positionals: string[] = [];
+  let numberAt = -1;
 
-  for (let i = 1; i < argv.length; i++) {
-    const tok = argv[i];
-    if (tok === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') continue;
+    if (t.kind === 'positional') {
+      positionals.push(t.value);
+      continue;
     }
-    if (isHelpToken(tok)) continue; // only reached by `help ... --help`
-    if (tok.startsWith('--')) {
-      const eq = tok.indexOf('=');
-      const name = eq < 0 ? tok.slice(2) : tok.slice(2, eq);
-      const flag = spec.flags.find((f) => f.name === name);
-      if (flag === undefined || flag === HELP_FLAG) throw unknownFlag(spec, `--${name}`);
-      let raw: string;
-      if (flag.type === 'bool') {
-        if (eq >= 0) throw new UsageError(`--${name} takes no value (got ${JSON.stringify(tok)})`);
-        raw = '';
-      } else if (eq >= 0) {
-        raw = tok.slice(eq + 1);
-      } else {
-        const next = argv[i + 1];
-        if (next === undefined || next.startsWith('--')) {
-          throw new UsageError(`--${name}: missing value (expected ${expected(flag, ctx)})`);
-        }
-        raw = next;
-        i++;
-      }
-      if (flag.type !== 'list' && rawSeen.has(name)) {
-        const before = rawSeen.get(name)!;
-        throw new UsageError(flag.type === 'bool'
-          ? `--${name} given twice; give it once`
-          : `--${name} given twice (${JSON.stringify(before)}, then ${JSON.stringify(raw)}); give it once`);
-      }
-      rawSeen.set(name, raw);
-      values.set(name, convert(flag, raw, values.get(name), ctx));
-    } else if (tok.startsWith('-') && tok !== '-' && !/^-[0-9.]/.test(tok)) {
-      throw unknownFlag(spec, tok);
+    const arg = args[t.index];
+    if (/^-[0-9.]/.test(arg)) {
+      // "-1", "-.5": a (negative) number, an argument; parseArgs reads it as short flags, one token each
+      if (t.index !== numberAt) positionals.push(arg);
+      numberAt = t.index;
+      continue;
+    }
+    if (t.name === 'help' && t.value === undefined) continue; // only reached by `help ... --help`
+    const long = t.rawName.startsWith('--');
+    const flag = long || t.name === 'help' ? spec.flags.find((f) => f.name === t.name) : undefined;
+    if (flag === undefined) throw unknownFlag(spec, long ? t.rawName : arg);
+    let raw: string;
+    if (flag.type === 'bool') {
+      if (t.value !== undefined) throw new UsageError(`--${flag.name} takes no value (got ${JSON.stringify(arg)})`);
+      raw = '';
+    } else if (t.value === undefined || (t.inlineValue === false && t.value.startsWith('--'))) {
+      // parseArgs takes the next argument whatever it is; a flag (or "--") there means the value is missing
+      throw new UsageError(`--${flag.name}: missing value (expected ${expected(flag, ctx)})`);
     } else {
-      positionals.push(tok);
+      raw = t.value;
     }
+    if (flag.type !== 'list' && rawSeen.has(flag.name)) {
+      const before = rawSeen.get(flag.name)!;
+      throw new UsageError(flag.type === 'bool'
+        ? `--${flag.name} given twice; give it once`
+        : `--${flag.name} given twice (${JSON.stringify(before)}, then ${JSON.stringify(raw)}); give it once`);
+    }
+    rawSeen.set(flag.name, raw);
+    values.set(flag.name, convert(flag, raw, values.get(flag.name), ctx));
   }
 
   const maxPos = spec.positionals?.max ?? 0;
@@ -639,8 +660,9 @@ function flagNames(spec: CommandSpec): string {
 
 function unknownFlag(spec: CommandSpec, tok: string): UsageError {
   const names = spec.flags.map((f) => `--${f.name}`);
+  const asLong = tok.replace(/^-+/, '--');
   return new UsageError(`unknown flag ${tok} for "${spec.name}" (allowed: ${names.join(', ')})`
-    + didYouMean(tok.replace(/^-+/, '--'), names, (s) => s));
+    + (names.includes(asLong) ? `; did you mean ${asLong}?` : didYouMean(asLong, names, (s) => s)));
 }
 
 /** "an integer 1..32", "a number 0..1", "a duration such as 250us, 2ms, 1.5s", "one of: a, b". */

@@ -4,9 +4,12 @@ import {
 } from '../../src/cli/args.ts';
 import { EXIT, UsageError } from '../../src/errors.ts';
 import { parseDuration } from '../../src/workload/duration.ts';
+import { DESIGNS, knownBugs } from '../../src/proxy/index.ts';
+import { bugName } from '../../src/proxy/bugs.ts';
 
+const STRATEGIES = DESIGNS.map((d) => d.name);
 const ctx: ArgsContext = {
-  allowedStrategies: ['force-return', 'ttwu-return', 'ttwu-runnable', 'ttwu-runnable-fixed'],
+  allowedStrategies: STRATEGIES,
   makeSeed: () => 12345,
 };
 
@@ -134,10 +137,11 @@ describe('parseArgs: failures (one line: what was wrong, what is allowed)', () =
     expect(fails(['run', '--scenario', 'x', '--duration', '0s'])).toBe('--duration: expected a duration greater than 0, got "0s"');
     expect(fails(['run', '--scenario', 'x', '--chaos-max', '2s'])).toBe('--chaos-max: expected at most 1s, got "2s"');
     expect(fails(['run', '--scenario', 'x', '--strategy', 'force'])).toBe(
-      '--strategy: unknown strategy "force" (allowed: force-return, ttwu-return, ttwu-runnable, ttwu-runnable-fixed)');
+      `--strategy: unknown strategy "force" (allowed: ${STRATEGIES.join(', ')})`);
     expect(fails(['run', '--scenario', 'x', '--strategy', 'ttwu-retrun'])).toBe(
-      '--strategy: unknown strategy "ttwu-retrun" (allowed: force-return, ttwu-return, ttwu-runnable, ttwu-runnable-fixed); '
-      + 'did you mean ttwu-return?');
+      `--strategy: unknown strategy "ttwu-retrun" (allowed: ${STRATEGIES.join(', ')}); did you mean ttwu-return?`);
+    expect(fails(['run', '--scenario', 'x', '--strategy', 'nonee'])).toBe(
+      `--strategy: unknown strategy "nonee" (allowed: ${STRATEGIES.join(', ')}); did you mean none?`);
     expect(fails(['run', '--scenario', 'x', '--bug', 'foo'])).toBe('--bug: expected BUGn with n 1..31 (e.g. BUG11), got "foo"');
     expect(fails(['run', '--scenario', 'x', '--bug', 'BUG99'])).toBe('--bug: expected BUGn with n 1..31 (e.g. BUG11), got "BUG99"');
     expect(fails(['run', '--scenario', 'x', '--bug', 'BUG2'], { allowedBugs: ['BUG1', 'BUG11'] })).toBe(
@@ -158,6 +162,82 @@ describe('parseArgs: failures (one line: what was wrong, what is allowed)', () =
   });
 });
 
+describe('parseArgs: tokens', () => {
+  const stress = (...argv: string[]) => (parseArgs(['stress', ...argv], ctx) as Extract<Command, { command: 'stress' }>).options;
+  const merge = (...argv: string[]) => (parseArgs(['merge', ...argv], ctx) as Extract<Command, { command: 'merge' }>).options;
+
+  it('--flag=value and --flag value give the same, for every type', () => {
+    const spaced = ['--seeds', '3', '--duration', '300ms', '--chaos', '0.5', '--out', 'r', '--strategies', 'none', '--shard', '1/2'];
+    const inline = ['--seeds=3', '--duration=300ms', '--chaos=0.5', '--out=r', '--strategies=none', '--shard=1/2'];
+    expect(stress(...inline)).toEqual(stress(...spaced));
+    expect(stress(...inline)).toMatchObject({ seeds: 3, duration: 300e6, chaos: 0.5, out: 'r', strategies: ['none'], shard: [1, 2] });
+    expect(run('--scenario=a=b.json').scenario).toBe('a=b.json'); // only the first "=" splits
+    expect(run('--scenario', 'x', '--seed=0x10').seed).toBe(16);
+  });
+
+  it('list flags: repeated and comma-separated, normalized, without duplicates, in the order given', () => {
+    expect(run('--scenario', 'x', '--bug', 'BUG5', '--bug=bug11, BUG5', '--bug', 'bug1').bugs).toEqual(['BUG5', 'BUG11', 'BUG1']);
+    expect(stress('--strategies', 'ttwu-return', '--strategies=none,ttwu-return').strategies).toEqual(['ttwu-return', 'none']);
+    expect(stress('--scenarios', 'pi-basic', '--scenarios', 'pi-basic').scenarios).toEqual(['pi-basic']);
+    const h = parseArgs(['hunt', '--bug', 'bug11', '--bug', 'BUG5'], ctx) as Extract<Command, { command: 'hunt' }>;
+    expect(h.options.bugs).toEqual(['BUG11', 'BUG5']);
+    expect(fails(['run', '--scenario', 'x', '--bug', 'BUG5,,BUG11'])).toBe(
+      '--bug: expected BUGn (e.g. BUG11), got an empty value');
+    expect(fails(['run', '--scenario', 'x', '--bug'])).toBe('--bug: missing value (expected BUGn (e.g. BUG11))');
+    expect(fails(['run', '--scenario', 'x', '--bug'], { allowedBugs: ['BUG1', 'BUG11'] })).toBe(
+      '--bug: missing value (expected one of: BUG1, BUG11)');
+  });
+
+  it('-- ends the flags: what follows is positional, even --help', () => {
+    expect(merge('a', '--', '--out', 'b', '-h')).toEqual({ inputs: ['a', '--out', 'b', '-h'], out: undefined });
+    expect(merge('--out', 'o', 'a', '--', 'b')).toEqual({ inputs: ['a', 'b'], out: 'o' });
+    expect(parseArgs(['help', '--', 'list'])).toEqual({ command: 'help', topic: 'list' });
+    expect(fails(['list', '--', '--json'])).toBe('unexpected argument "--json" for "list" (it takes only flags: --json, --help)');
+    expect(fails(['--'])).toBe(
+      'missing command before "--" (commands: run, hunt, stress, compare, merge, list, help; e.g. "proxysim run --scenario pi-basic")');
+  });
+
+  it('positionals: "-" and negative numbers are arguments, not flags', () => {
+    expect(merge('-', '-1', '-.5').inputs).toEqual(['-', '-1', '-.5']);
+    expect(merge('-12').inputs).toEqual(['-12']);
+    expect(fails(['run', '--scenario', 'x', '-5'])).toBe(`unexpected argument "-5" for "run" (it takes only flags: ${RUN_FLAGS})`);
+  });
+
+  it('a value may start with one dash; a flag (or --) where a value belongs means the value is missing', () => {
+    expect(merge('--out', '-o', 'a').out).toBe('-o');
+    expect(fails(['run', '--scenario', 'x', '--trace', '--quiet'])).toBe('--trace: missing value (expected a file name)');
+    expect(fails(['run', '--scenario', '--', 'x'])).toBe(
+      '--scenario: missing value (expected a built-in scenario name or a scenario file)');
+    expect(fails(['stress', '--strategies'])).toBe('--strategies: missing value (expected comma-separated designs, or "all")');
+  });
+
+  it('--help / -h where a value belongs, or in a group of short flags, still asks for help', () => {
+    expect(parseArgs(['run', '--scenario', '--help'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseArgs(['run', '--scenario', '-h'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseArgs(['--scenario', 'x', '-h'])).toEqual({ command: 'help' });
+    expect(parseArgs(['merge', '-xh'])).toEqual({ command: 'help', topic: 'merge' });
+    expect(parseArgs(['help', 'stress', '-h'])).toEqual({ command: 'help', topic: 'stress' });
+    expect(fails(['run', '--scenario', 'x', '--help=yes'])).toBe('--help takes no value (got "--help=yes")');
+  });
+
+  it('unknown flags, with did-you-mean', () => {
+    expect(fails(['run', '--scenario', 'x', '--chaos-windows', 'ttwu'])).toBe(
+      `unknown flag --chaos-windows for "run" (allowed: ${RUN_FLAGS}); did you mean --chaos-window?`);
+    expect(fails(['run', '--scenario', 'x', '--sede=3'])).toBe(
+      `unknown flag --sede for "run" (allowed: ${RUN_FLAGS}); did you mean --seed?`);
+    expect(fails(['list', '-json'])).toBe('unknown flag -json for "list" (allowed: --json, --help); did you mean --json?');
+    expect(fails(['list', '-jx'])).toBe('unknown flag -jx for "list" (allowed: --json, --help)');
+    expect(fails(['list', '--bogus'])).toBe('unknown flag --bogus for "list" (allowed: --json, --help)');
+    expect(fails(['list', '--no-json'])).toBe('unknown flag --no-json for "list" (allowed: --json, --help)');
+    expect(fails(['help', '--json'])).toBe('unknown flag --json for "help" (allowed: --help)');
+  });
+
+  it('the first error in the order given is the one reported', () => {
+    expect(fails(['run', '--cpus', '0', '--bogus', '--scenario', 'x'])).toBe('--cpus: expected an integer 1..32, got "0"');
+    expect(fails(['run', '--bogus', '--cpus', '0'])).toMatch(/^unknown flag --bogus /);
+  });
+});
+
 describe('usage', () => {
   it('general help lists every command', () => {
     const text = usage();
@@ -170,7 +250,7 @@ describe('usage', () => {
     const text = raw.replace(/\s+/g, ' ');
     for (const f of COMMANDS.find((c) => c.name === 'run')!.flags) expect(text).toContain(`--${f.name}`);
     expect(text).toContain('Default: force-return.');
-    expect(text).toContain('One of: force-return, ttwu-return, ttwu-runnable, ttwu-runnable-fixed.');
+    expect(text).toContain(`One of: ${STRATEGIES.join(', ')}.`);
     expect(text).toContain('Default: 100us.');
     expect(text).toContain("Default: the scenario's, else 2s.");
     expect(raw).toContain('Examples:\n  proxysim run --scenario pi-basic');
@@ -180,10 +260,11 @@ describe('usage', () => {
   });
 
   it('every command has examples that parse', () => {
+    const full: ArgsContext = { ...ctx, allowedBugs: knownBugs().map((b) => bugName(b.n)) };
     for (const c of COMMANDS) {
       for (const ex of c.examples) {
         const argv = ex.split(' ').slice(1);
-        expect(() => parseArgs(argv, { ...ctx, allowedStrategies: undefined }), ex).not.toThrow();
+        expect(() => parseArgs(argv, full), ex).not.toThrow();
       }
     }
   });
