@@ -22,10 +22,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runMachine, type RunResult } from '../src/machine.ts';
+import { runMachine } from '../src/machine/machine.ts';
+import type { RunSnapshot } from '../src/machine/snapshot.ts';
+import { workerExecArgv } from '../src/machine/exec-argv.ts';
 import { Arena } from '../src/shm/arena.ts';
-import { M, R } from '../src/shm/layout.ts';
+import { M } from '../src/shm/layout.ts';
 import { Locks } from '../src/sync/spinlock.ts';
 import { EV } from '../src/trace/events.ts';
 import type { Op, Scenario } from '../src/workload/scenario.ts';
@@ -36,7 +37,6 @@ const WARM_MS = envMs('BENCH_WARM_MS', 300);
 /** Larger than the default 64 Ki events so that the ring's tail spans a useful window. */
 const RING_SIZE = 1 << 18;
 
-const REGISTER = pathToFileURL(fileURLToPath(new URL('../workers/register-tsx.mjs', import.meta.url))).href;
 const SPIN_WORKER = new URL('./bench/spin-worker.ts', import.meta.url);
 
 function envMs(name: string, dflt: number): number {
@@ -49,12 +49,6 @@ function envMs(name: string, dflt: number): number {
 
 function progress(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
-}
-
-function workerExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  if (!argv.some((x) => x.includes('register-tsx'))) argv.push('--import', REGISTER);
-  return argv;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,23 +97,20 @@ interface MachineFigure {
   findings: string[];
 }
 
-function sumSwitches(r: RunResult): number {
-  let s = 0;
-  for (let c = 0; c < r.nrCpus; c++) s += r.arena.i32[r.arena.rq(c) + R.nr_switches];
-  return s;
+function sumSwitches(r: RunSnapshot): number {
+  return r.kernel.rqs.reduce((n, rq) => n + rq.nr_switches, 0);
 }
 
-function countOf(r: RunResult, counter: Counter): number {
-  return counter === 'switches' ? sumSwitches(r) : r.arena.i32[r.arena.m(0) + M.acquisitions];
+function countOf(r: RunSnapshot, counter: Counter): number {
+  return counter === 'switches' ? sumSwitches(r) : r.kernel.mutexes[0].acquisitions;
 }
 
 /**
  * Rate of the counted events over the window the rings still hold for every CPU: from the latest
  * "oldest surviving event" among the CPUs whose ring wrapped, to the last event.
  */
-function steadyRate(r: RunResult, counter: Counter): { perSec: number | null; windowNs: number } {
-  const a = r.arena;
-  const size = a.g.ring_size;
+function steadyRate(r: RunSnapshot, counter: Counter): { perSec: number | null; windowNs: number } {
+  const size = r.kernel.header.ring_size;
   const first = new Array<number>(r.nrCpus).fill(Infinity);
   let end = -Infinity;
   for (const e of r.events) {
@@ -128,7 +119,7 @@ function steadyRate(r: RunResult, counter: Counter): { perSec: number | null; wi
   }
   let start = -Infinity;
   for (let c = 0; c < r.nrCpus; c++) {
-    const wrapped = Atomics.load(a.i32, a.rq(c) + R.ring_head) > size;
+    const wrapped = r.kernel.rqs[c].ring_head > size;
     if (wrapped && first[c] > start) start = first[c];
   }
   if (start === -Infinity) start = WARM_MS * 1e6; // nothing lost: the ring holds the whole run; skip the first part
@@ -142,7 +133,7 @@ function steadyRate(r: RunResult, counter: Counter): { perSec: number | null; wi
   return { perSec: (n / windowNs) * 1e9, windowNs };
 }
 
-function describeFindings(r: RunResult): string[] {
+function describeFindings(r: RunSnapshot): string[] {
   return r.findings.map((f) => `${f.kind} ${f.id}: ${f.msg}`);
 }
 

@@ -10,7 +10,7 @@
  * sum over the cases that ran to their end (PASS or FAIL); an INTERRUPTED case keeps its own partial
  * histograms in its record but is not added, and an ERROR case has none.
  */
-import { workerExecArgv } from '../src/machine.ts';
+import { workerExecArgv } from '../src/machine/exec-argv.ts';
 import { hostname, cpus as osCpus, totalmem, availableParallelism } from 'node:os';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
  * The campaign result format (results.json of `proxysim stress`, the input of `merge` and of the
  * HTML report). Histograms are HdrHistogram V2 compressed base64 and are merged by adding them.
  */
-import type { Finding } from '../src/machine.ts';
+import type { Finding } from '../src/machine/findings.ts';
 
 export const CAMPAIGN_FORMAT = 1;
 

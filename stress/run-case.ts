@@ -10,11 +10,10 @@
  *   campaign -> worker  { type: 'abort' }  (Ctrl-C: stop the run, keep what it measured)
  */
 import type { MessagePort } from 'node:worker_threads';
-import { runMachine, type RunResult } from '../src/machine.ts';
+import { runMachine } from '../src/machine/machine.ts';
+import type { RunSnapshot } from '../src/machine/snapshot.ts';
 import { resolveScenario } from '../src/workload/validate.ts';
-import { M, R, T } from '../src/shm/layout.ts';
 import { buildArtifact, writeArtifact } from '../src/report/artifact.ts';
-import { traceContext } from '../src/cli/run.ts';
 import type { CaseRecord } from './format.ts';
 
 export interface CaseTask {
@@ -81,39 +80,29 @@ function empty(base: Pick<CaseRecord, 'strategy' | 'scenario' | 'seed' | 'cpus' 
   };
 }
 
-/**
- * The headline counters, read from the arena. (Not summarize(): it analyses every mutex wait of the
- * event log again, which runMachine already did for the inversion histogram, and that analysis grows
- * with waits x switches: seconds per run on the busy scenarios.)
- */
-function caseStats(r: RunResult): CaseRecord['stats'] {
-  const a = r.arena;
-  const i32 = a.i32;
-  const rq = (f: number): number => { let n = 0; for (let c = 0; c < r.nrCpus; c++) n += i32[a.rq(c) + f]; return n; };
-  let eintr = 0;
-  const exec: Record<string, number> = {};
-  for (let p = r.nrCpus; p < a.nrTasks; p++) {
-    eintr += i32[a.t(p) + T.nr_eintr];
-    exec[r.names[p]] = Math.round(a.f64[a.td(p) + T.exec_runtime] / 1e4) / 100;
-  }
-  let acquisitions = 0;
-  for (let m = 0; m < r.scenario.mutexes.length; m++) acquisitions += i32[a.m(m) + M.acquisitions];
+/** The headline counters of the run. */
+function caseStats(r: RunSnapshot): CaseRecord['stats'] {
+  const rqs = r.kernel.rqs;
+  const rq = (f: 'nr_switches' | 'proxy_picks' | 'donor_migrations' | 'force_returns' | 'deactivations'): number => rqs.reduce((n, x) => n + x[f], 0);
+  const tasks = r.kernel.tasks.slice(r.nrCpus);
   return {
-    switches: rq(R.nr_switches), proxy_picks: rq(R.proxy_picks), donor_migrations: rq(R.donor_migrations),
-    force_returns: rq(R.force_returns), deactivations: rq(R.deactivations), mutex_acquisitions: acquisitions,
-    eintr, samples: r.samples, stranded_observations: r.liveness.stranded_observations, exec_ms: exec,
+    switches: rq('nr_switches'), proxy_picks: rq('proxy_picks'), donor_migrations: rq('donor_migrations'),
+    force_returns: rq('force_returns'), deactivations: rq('deactivations'),
+    mutex_acquisitions: r.kernel.mutexes.slice(0, r.scenario.mutexes.length).reduce((n, m) => n + m.acquisitions, 0),
+    eintr: tasks.reduce((n, t) => n + t.nr_eintr, 0), samples: r.samples, stranded_observations: r.liveness.stranded_observations,
+    exec_ms: Object.fromEntries(tasks.map((t) => [t.name, Math.round(t.exec_runtime / 1e4) / 100])),
   };
 }
 
-function record(r: RunResult, t: CaseTask, cpus: number, t0: number): CaseRecord {
-  const first = r.findings.find((f) => f.kind !== 'warn') ?? null;
+function record(r: RunSnapshot, t: CaseTask, cpus: number, t0: number): CaseRecord {
+  const first = r.failure;
   let artifact: string | null = null;
   if (first) {
     try {
       const art = buildArtifact(r, {
         scenario: t.scenario, strategy: t.strategy, cpus: r.nrCpus, durationNs: t.durationNs, seed: t.seed, bugs: [],
         chaos: t.chaos ? { p: t.chaos.p, maxNs: t.chaos.maxNs, windows: [] } : null,
-      }, traceContext(r));
+      });
       artifact = writeArtifact(art, t.artifactDir);
     } catch {
       artifact = null; // the verdict stands without its artifact
@@ -121,8 +110,7 @@ function record(r: RunResult, t: CaseTask, cpus: number, t0: number): CaseRecord
   }
   return {
     strategy: t.strategy, scenario: t.scenario, seed: t.seed, cpus, duration_ns: t.durationNs,
-    // as summarize(): any finding but a warning fails the run
-    verdict: first ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS',
+    verdict: r.verdict,
     failure: first ? { kind: first.kind, id: first.id, msg: first.msg } : null,
     artifact,
     stats: caseStats(r),

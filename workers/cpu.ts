@@ -1,10 +1,10 @@
 /**
  * One simulated CPU: attach the arena, verify the layout hash, run the CPU loop, report.
- * Nothing else lives here.
+ * Nothing else lives here; the messages are workers/protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Arena } from '../src/shm/arena.ts';
-import { Cpu, Violation, type CpuMessage } from '../src/sched/cpu.ts';
+import { Cpu, Violation } from '../src/sched/cpu.ts';
 import { CpuLoop } from '../src/exec/cpu-loop.ts';
 import { warmUp } from '../src/exec/warmup.ts';
 import { MetricsRecorder, initWasm } from '../src/trace/metrics.ts';
@@ -13,26 +13,20 @@ import { Chaos, setGateHook } from '../src/sync/gate.ts';
 import { MachineAbort } from '../src/sync/spinlock.ts';
 import { LockdepError } from '../src/sync/lockdep.ts';
 import { R } from '../src/shm/layout.ts';
-
-export interface CpuWorkerData {
-  sab: SharedArrayBuffer;
-  cpu: number;
-  design: string;
-  names: string[];
-  chaos: { p: number; maxNs: number; windows: string[] | null } | null;
-}
+import type { ChaosCounts, CpuMessage, CpuWorkerData } from './protocol.ts';
 
 const d = workerData as CpuWorkerData;
 const port = parentPort!;
-const post = (m: CpuMessage | Record<string, unknown>): void => port.postMessage(m);
+const post = (m: CpuMessage): void => port.postMessage(m);
 
 let c: Cpu | null = null;
 let chaos: Chaos | null = null;
+const chaosCounts = (): ChaosCounts | null => (chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null);
 try {
   const a = Arena.attach(d.sab);
   const design = designByName(d.design);
   if (!design) throw new Error(`unknown design ${d.design}`);
-  c = new Cpu(a, d.cpu, design, a.hdr('bugs'), post as (m: CpuMessage) => void);
+  c = new Cpu(a, d.cpu, design, a.hdr('bugs'), post);
   c.names = d.names;
   if (d.chaos) {
     chaos = new Chaos((a.hdr('seed') ^ Math.imul(d.cpu + 7, 0x85ebca6b)) >>> 0, d.chaos.p, d.chaos.maxNs, d.chaos.windows);
@@ -48,21 +42,20 @@ try {
   Atomics.add(a.i32, running, 1);
   while (Atomics.load(a.i32, a.hdrIndex('park')) === 2) Atomics.wait(a.i32, a.hdrIndex('park'), 2, 50);
   try { loop.run(); } finally { Atomics.sub(a.i32, running, 1); }
-  post({ type: 'done', cpu: d.cpu, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null, hist: c.metrics.encode() });
+  post({ type: 'done', cpu: d.cpu, aborted: false, chaos: chaosCounts(), hist: c.metrics.encode() });
 } catch (e) {
   const err = e as Error;
   if (e instanceof LockdepError && c) {
     // a lockdep report is a failed check (I14), not an infrastructure failure
-    try { c.violation('I14', `${e.message}${e.otherHeld ? '' : ''}`, [c.rg(d.cpu, R.cur_task)].filter((t) => t >= 0)); } catch { /* Violation */ }
-    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: null });
+    try { c.violation('I14', e.message, [c.rg(d.cpu, R.cur_task)].filter((t) => t >= 0)); } catch { /* Violation */ }
+    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: null, hist: {} });
   } else if (e instanceof MachineAbort || e instanceof Violation) {
-    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: chaos ? { fired: [...chaos.fired], passed: [...chaos.passed] } : null, hist: c?.metrics?.encode() ?? {} });
+    post({ type: 'done', cpu: d.cpu, aborted: true, chaos: chaosCounts(), hist: c?.metrics?.encode() ?? {} });
   } else {
-    const held = c ? c.locks.held.map((l) => l) : [];
     post({
       type: 'crash', cpu: d.cpu, msg: err?.message ?? String(e), stack: err?.stack ?? '',
       lockdep: e instanceof LockdepError ? { kind: e.kind, held: e.held, other: e.otherHeld } : null,
-      held, task: c ? c.rg(d.cpu, R.cur_task) : -1,
+      held: c ? [...c.locks.held] : [], task: c ? c.rg(d.cpu, R.cur_task) : -1,
     });
     if (c) Atomics.compareExchange(c.i32, c.a.hdrIndex('abort'), 0, d.cpu + 1);
   }

@@ -4,12 +4,11 @@
  * and must stay clean; the seed's sketch as posted runs the same scenarios and its violations are
  * reported as what they are: findings about the design.
  */
-import { runMachine, type RunResult } from '../machine.ts';
+import { runMachine } from '../machine/machine.ts';
 import { resolveScenario } from '../workload/validate.ts';
 import { bugName, knownBug, type KnownBug } from '../proxy/bugs.ts';
 import { CLEAN_CHAOS, CLEAN_SCENARIOS, cleanDesignNames, directedCases, knownBrokenDesignNames, type DirectedCase } from '../hunt/directed.ts';
 import { buildArtifact, writeArtifact } from '../report/artifact.ts';
-import { traceContext } from './run.ts';
 import { EXIT } from '../errors.ts';
 import type { HuntOptions } from './args.ts';
 import { textTable } from '../report/text-table.ts';
@@ -28,10 +27,6 @@ export interface CaseResult {
   median_ms: number | null;
   artifacts: string[];
   ok: boolean;
-}
-
-function firstFailure(r: RunResult) {
-  return r.findings.find((f) => f.kind !== 'warn') ?? null;
 }
 
 function median(xs: number[]): number | null {
@@ -57,13 +52,13 @@ async function runCase(c: DirectedCase | { design: string; scenario: string; bug
       chaos: chaos ? { p: chaos.p, maxNs: chaos.maxNs, windows: chaos.windows.length ? chaos.windows : null } : null, keepEvents: true,
     });
     res.runs++;
-    const f = firstFailure(r);
+    const f = r.failure;
     if (f) {
       res.detected++;
       res.fired[f.id] = (res.fired[f.id] ?? 0) + 1;
       res.detect_ms.push(Math.round(f.time / 1e4) / 100);
       if (kind !== 'bug' || res.artifacts.length === 0) {
-        const art = buildArtifact(r, { scenario: c.scenario, strategy: c.design, cpus: r.nrCpus, durationNs: o.budget, seed, bugs: bug ? [bug.n] : [], chaos: chaos ? { ...chaos } : null }, traceContext(r));
+        const art = buildArtifact(r, { scenario: c.scenario, strategy: c.design, cpus: r.nrCpus, durationNs: o.budget, seed, bugs: bug ? [bug.n] : [], chaos: chaos ? { ...chaos } : null });
         res.artifacts.push(writeArtifact(art, o.artifactDir));
       }
     }

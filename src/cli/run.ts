@@ -1,34 +1,24 @@
 /** `proxysim run`: one scenario under one strategy on real CPU workers. */
 import { resolveScenario } from '../workload/validate.ts';
 import { parseDuration, formatDuration } from '../workload/duration.ts';
-import { runMachine, type RunResult } from '../machine.ts';
-import { summarize, renderSummary, type RunSummary } from '../report/summary.ts';
+import { runMachine } from '../machine/machine.ts';
+import { traceContext, type RunSnapshot } from '../machine/snapshot.ts';
+import { summarize, renderSummary } from '../report/summary.ts';
 import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
 import { ftraceText } from '../trace/ftrace.ts';
 import { writeChromeTrace } from '../trace/chrome.ts';
 import { writeFileAtomic } from '../report/files.ts';
-import { T } from '../shm/layout.ts';
-import { dumpArena } from '../shm/dump.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { parseBugName } from '../proxy/bugs.ts';
+import { bugName, parseBugName } from '../proxy/bugs.ts';
 import { designsOfBug } from '../proxy/index.ts';
 import type { RunOptions } from './args.ts';
 import { Progress } from './progress.ts';
 
-export function traceContext(r: RunResult) {
-  const a = r.arena;
-  return {
-    names: r.names, nrCpus: r.nrCpus,
-    pidOf: (t: number) => (t >= 0 && t < a.nrTasks ? a.i32[a.t(t) + T.pid] : -1),
-    prioOf: (t: number) => (t >= 0 && t < a.nrTasks ? a.i32[a.t(t) + T.prio] : -1),
-    mutexName: (m: number) => r.scenario.mutexes[m] ?? `m${m}`,
-  };
-}
-
-export function exitCodeFor(r: RunResult): number {
+/** The exit code of a run: its verdict, and for a failure whether the simulator itself failed. */
+export function exitCodeFor(r: RunSnapshot): number {
   if (r.findings.some((f) => f.kind === 'crash')) return EXIT.INFRA;
-  if (r.findings.some((f) => f.kind === 'violation' || f.kind === 'softlockup')) return EXIT.CHECK_FAILED;
-  if (r.interrupted) return EXIT.INTERRUPTED;
+  if (r.verdict === 'FAIL') return EXIT.CHECK_FAILED;
+  if (r.verdict === 'INTERRUPTED') return EXIT.INTERRUPTED;
   return EXIT.OK;
 }
 
@@ -39,7 +29,7 @@ export async function cmdRun(o: RunOptions): Promise<number> {
   for (const b of bugs) {
     const designs = designsOfBug(b);
     if (designs.length && !designs.includes(o.strategy)) {
-      throw new UsageError(`--bug BUG${b}: applies to ${designs.join(', ')}, not to --strategy ${o.strategy}`);
+      throw new UsageError(`--bug ${bugName(b)}: applies to ${designs.join(', ')}, not to --strategy ${o.strategy}`);
     }
   }
   const cpus = o.cpus ?? scenario.cpus;
@@ -50,7 +40,7 @@ export async function cmdRun(o: RunOptions): Promise<number> {
   const onSigint = (): void => ac.abort();
   process.on('SIGINT', onSigint);
   const progress = new Progress(!o.quiet && !o.json, `${scenario.name}/${o.strategy}`);
-  let r: RunResult;
+  let r: RunSnapshot;
   try {
     r = await runMachine({
       scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
@@ -70,17 +60,17 @@ export async function cmdRun(o: RunOptions): Promise<number> {
   if (o.traceJson) {
     writeChromeTrace(o.traceJson, traceContext(r), r.events, { findings: r.findings, scenario: scenario.name, strategy: o.strategy, seed: o.seed });
   }
-  if (o.dump) writeFileAtomic(o.dump, JSON.stringify(dumpArena(r.arena, r.names, r.scenario.mutexes), null, 1) + '\n');
+  if (o.dump) writeFileAtomic(o.dump, JSON.stringify(r.kernel, null, 1) + '\n');
   const code = exitCodeFor(r);
   let artifactPath: string | null = null;
-  if (code === EXIT.CHECK_FAILED || code === EXIT.INFRA) {
+  if (r.verdict === 'FAIL') {
     const art = buildArtifact(r, {
       scenario: o.scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
       chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows } : null,
-    }, traceContext(r));
+    });
     artifactPath = writeArtifact(art, o.artifactDir);
-    (s as RunSummary & { artifact?: string; rerun?: string }).artifact = artifactPath;
-    (s as RunSummary & { artifact?: string; rerun?: string }).rerun = art.command;
+    s.artifact = artifactPath;
+    s.rerun = art.command;
     if (!o.json) process.stderr.write(renderArtifact(art, artifactPath) + '\n');
   }
   if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');

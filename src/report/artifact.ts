@@ -3,12 +3,12 @@
  * file, plus the ftrace-style dump of the last events and the exact command that re-runs it.
  */
 import { join } from 'node:path';
-import type { RunResult, Finding } from '../machine.ts';
-import { dumpArena } from '../shm/dump.ts';
+import { traceContext, type RunSnapshot } from '../machine/snapshot.ts';
+import type { Finding } from '../machine/findings.ts';
+import type { ArenaDump } from '../shm/dump.ts';
 import { bugName } from '../proxy/bugs.ts';
-import { R } from '../shm/layout.ts';
 import { lockName } from '../sync/lockdep.ts';
-import { ftraceLine, type TraceContext } from '../trace/ftrace.ts';
+import { ftraceLine } from '../trace/ftrace.ts';
 import type { TraceEvent } from '../trace/ring.ts';
 import { EV, EV_NAME } from '../trace/events.ts';
 import { writeFileAtomic } from './files.ts';
@@ -51,7 +51,7 @@ export function lastEvents(events: readonly TraceEvent[], nrCpus: number, n = LA
 export interface Artifact {
   proxysim_failure: number;
   command: string;
-  scenario: RunResult['scenario'];
+  scenario: RunSnapshot['scenario'];
   scenario_arg: string;
   strategy: string;
   bugs: string[];
@@ -65,18 +65,18 @@ export interface Artifact {
   tasks_involved: { id: number; name: string }[];
   locks_held: { cpu: number; held: string[]; spinning_on: string | null }[];
   last_events: (TraceEvent & { name: string; line: string })[];
-  arena: Record<string, unknown>;
+  arena: ArenaDump;
 }
 
-export function buildArtifact(r: RunResult, spec: RerunSpec, tctx: TraceContext): Artifact {
-  const a = r.arena;
-  const first = r.findings.find((f) => f.kind !== 'warn') ?? null;
+export function buildArtifact(r: RunSnapshot, spec: RerunSpec): Artifact {
+  const first = r.failure;
+  const tctx = traceContext(r);
   const lname = (l: number): string => lockName(l, (t) => r.names[t] ?? `task[${t}]`);
-  const locks = Array.from({ length: r.nrCpus }, (_, c) => {
-    const depth = Math.min(a.i32[a.rq(c) + R.held_depth], 8);
-    const spin = a.i32[a.rq(c) + R.spinning_on];
-    return { cpu: c, held: Array.from({ length: depth }, (_, k) => lname(a.i32[a.rq(c) + R.held + k])), spinning_on: spin >= 0 ? lname(spin) : null };
-  });
+  const locks = r.kernel.rqs.map((rq, c) => ({
+    cpu: c,
+    held: rq.held.slice(0, Math.min(rq.held_depth, rq.held.length)).map(lname),
+    spinning_on: rq.spinning_on >= 0 ? lname(rq.spinning_on) : null,
+  }));
   // the task current on each CPU, followed through the switches (unknown before the first one: idle)
   const cur = Array.from({ length: r.nrCpus }, (_, c) => c);
   const last = lastEvents(r.events, r.nrCpus).map((e) => {
@@ -95,7 +95,7 @@ export function buildArtifact(r: RunResult, spec: RerunSpec, tctx: TraceContext)
     tasks_involved: involved.map((t) => ({ id: t, name: r.names[t] ?? `task[${t}]` })),
     locks_held: locks,
     last_events: last,
-    arena: dumpArena(a, r.names, r.scenario.mutexes),
+    arena: r.kernel,
   };
 }
 

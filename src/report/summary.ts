@@ -1,11 +1,10 @@
 /**
  * The run summary: one JSON document (for --json and scripts) and its text rendering.
  */
-import type { RunResult, Finding } from '../machine.ts';
-import { M, R, T } from '../shm/layout.ts';
+import type { RunSnapshot } from '../machine/snapshot.ts';
+import type { Finding } from '../machine/findings.ts';
 import { SCHED } from '../sched/constants.ts';
-import { analyseWaits, type WaitStats } from '../trace/waits.ts';
-import { EV } from '../trace/events.ts';
+import type { WaitStats } from '../trace/waits.ts';
 import { METRICS, METRIC_UNIT, percentilesOf, type MetricName, type Percentiles } from '../trace/metrics.ts';
 import { textTable } from './text-table.ts';
 import { bugName } from '../proxy/bugs.ts';
@@ -60,9 +59,9 @@ export interface RunSummary {
   /** latency percentiles by metric (ns, chain_length in hops) */
   latency: Record<string, Percentiles>;
   /** suite-level results (football: ball_ms = the offense's CPU time) */
-  suite: RunResult['suite'];
+  suite: RunSnapshot['suite'];
   /** L2: stranded-donor observations */
-  liveness: RunResult['liveness'];
+  liveness: RunSnapshot['liveness'];
   findings: Finding[];
   warnings: number;
   i10_observed: number;
@@ -70,51 +69,40 @@ export interface RunSummary {
   events: number;
   events_lost: number;
   interrupted: boolean;
-  chaos: RunResult['chaos'];
-  verdict: 'PASS' | 'FAIL' | 'INTERRUPTED';
+  chaos: RunSnapshot['chaos'];
+  verdict: RunSnapshot['verdict'];
+  /** a failed run: its failure artifact and the command that re-runs it */
+  artifact?: string;
+  rerun?: string;
 }
 
 const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
 
-export function summarize(r: RunResult): RunSummary {
-  const a = r.arena;
-  const i32 = a.i32;
-  const tasks: TaskSummary[] = [];
-  for (let p = r.nrCpus; p < a.nrTasks; p++) {
-    const b = a.t(p);
-    const d = a.td(p);
-    const mask = i32[b + T.cpus_mask];
-    tasks.push({
-      name: r.names[p], pid: i32[b + T.pid],
-      policy: i32[b + T.policy] === SCHED.FIFO ? 'fifo' : 'fair', prio: i32[b + T.prio],
-      affinity: [...Array(r.nrCpus).keys()].filter((c) => mask & (1 << c)),
-      runtime_ms: ms(a.f64[d + T.sum_exec_runtime]), exec_ms: ms(a.f64[d + T.exec_runtime]),
-      switches: i32[b + T.nr_switches], wakeups: i32[b + T.nr_wakeups], migrations: i32[b + T.nr_migrations],
-      mutex_acquired: i32[b + T.nr_acquired], eintr: i32[b + T.nr_eintr], trylock_failed: i32[b + T.nr_trylock_fail],
-      signals: i32[b + T.nr_signals], proxied: i32[b + T.nr_proxied], donated: i32[b + T.nr_donated],
-      ops: i32[b + T.nr_ops], last_lock_result: i32[b + T.last_lock_result], state: i32[b + T.__state],
-    });
-  }
+export function summarize(r: RunSnapshot): RunSummary {
+  const k = r.kernel;
+  const tasks: TaskSummary[] = k.tasks.slice(r.nrCpus).map((t) => ({
+    name: t.name, pid: t.pid,
+    policy: t.policy === SCHED.FIFO ? 'fifo' : 'fair', prio: t.prio,
+    affinity: [...Array(r.nrCpus).keys()].filter((c) => t.cpus_mask & (1 << c)),
+    runtime_ms: ms(t.sum_exec_runtime), exec_ms: ms(t.exec_runtime),
+    switches: t.nr_switches, wakeups: t.nr_wakeups, migrations: t.nr_migrations,
+    mutex_acquired: t.nr_acquired, eintr: t.nr_eintr, trylock_failed: t.nr_trylock_fail,
+    signals: t.nr_signals, proxied: t.nr_proxied, donated: t.nr_donated,
+    ops: t.nr_ops, last_lock_result: t.last_lock_result, state: t.__state,
+  }));
   const elapsed = r.elapsedNs || 1;
-  const cpus: CpuSummary[] = [];
-  for (let c = 0; c < r.nrCpus; c++) {
-    const rb = a.rq(c);
-    cpus.push({
-      cpu: c, switches: i32[rb + R.nr_switches], idle_pct: Math.round((a.f64[a.rqd(c) + R.idle_ns] / elapsed) * 1000) / 10,
-      proxy_picks: i32[rb + R.proxy_picks], donor_migrations: i32[rb + R.donor_migrations],
-      force_returns: i32[rb + R.force_returns], deactivations: i32[rb + R.deactivations],
-      proxy_idle: i32[rb + R.proxy_idle], max_chain: i32[rb + R.max_chain],
-    });
-  }
-  const mutexes = r.scenario.mutexes.map((name, m) => ({ name, acquisitions: i32[a.m(m) + M.acquisitions], handoffs: i32[a.m(m) + M.handoffs] }));
-  const prioOf = (t: number): number => i32[a.t(t) + T.prio];
-  const waits = analyseWaits(r.events, r.elapsedNs, prioOf, (t) => t < r.nrCpus).map((w) => ({
+  const cpus: CpuSummary[] = k.rqs.map((rq) => ({
+    cpu: rq.cpu, switches: rq.nr_switches, idle_pct: Math.round((rq.idle_ns / elapsed) * 1000) / 10,
+    proxy_picks: rq.proxy_picks, donor_migrations: rq.donor_migrations,
+    force_returns: rq.force_returns, deactivations: rq.deactivations,
+    proxy_idle: rq.proxy_idle, max_chain: rq.max_chain,
+  }));
+  const mutexes = r.scenario.mutexes.map((name, m) => ({ name, acquisitions: k.mutexes[m].acquisitions, handoffs: k.mutexes[m].handoffs }));
+  const waits = r.waits.map((w) => ({
     ...w, task: r.names[w.task], mutex: r.scenario.mutexes[w.mutex] ?? `m${w.mutex}`,
     inverters: Object.fromEntries(Object.entries(w.inverters).map(([t, v]) => [r.names[Number(t)], ms(v)])),
-    totalNs: w.totalNs, maxNs: w.maxNs, ownerRanNs: w.ownerRanNs, inversionNs: w.inversionNs,
   }));
-  const sum = (k: keyof CpuSummary): number => cpus.reduce((s, c) => s + (c[k] as number), 0);
-  const failed = r.findings.some((f) => f.kind !== 'warn');
+  const sum = (key: keyof CpuSummary): number => cpus.reduce((s, c) => s + (c[key] as number), 0);
   return {
     scenario: r.scenario.name, strategy: r.strategy, cpus: r.nrCpus, duration_ms: ms(r.durationNs), elapsed_ms: ms(r.elapsedNs),
     seed: r.seed, bugs: r.bugs.map((b) => bugName(b)), tasks, cpus_detail: cpus, mutexes, waits,
@@ -122,12 +110,11 @@ export function summarize(r: RunResult): RunSummary {
     latency: Object.fromEntries(METRICS.filter((m) => r.histograms[m]).map((m) => [m, percentilesOf(r.histograms[m])])),
     liveness: r.liveness,
     suite: r.suite,
-    findings: r.findings, warnings: i32[a.hdrIndex('nr_warns')], i10_observed: r.i10, samples: r.samples,
+    findings: r.findings, warnings: k.header.nr_warns, i10_observed: r.i10, samples: r.samples,
     events: r.events.length, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
-    verdict: failed ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS',
+    verdict: r.verdict,
   };
 }
-
 
 export function renderSummary(s: RunSummary): string {
   const out: string[] = [];
@@ -177,4 +164,3 @@ export function renderSummary(s: RunSummary): string {
   return out.join('\n');
 }
 
-export { EV };

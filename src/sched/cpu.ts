@@ -16,12 +16,14 @@ export class Violation extends Error {
   constructor(readonly id: string, msg: string, readonly tasks: number[]) { super(`${id}: ${msg}`); }
 }
 
-export interface CpuMessage {
-  type: 'warn' | 'violation' | 'log';
+/** What the kernel reports to the machine: a WARN_ON_ONCE, or a broken invariant (with the lock
+ *  ids this CPU held). The CPU worker forwards it to the host as it is. */
+export interface CpuReport {
+  type: 'warn' | 'violation';
   cpu: number;
-  id?: string;
+  id: string;
   msg: string;
-  tasks?: number[];
+  tasks: number[];
   held?: number[];
   time: number;
 }
@@ -52,7 +54,7 @@ export class Cpu {
     readonly cpu: number,
     readonly design: ProxyDesign,
     readonly bugs: number,
-    readonly post: (m: CpuMessage) => void,
+    readonly report: (m: CpuReport) => void,
   ) {
     this.i32 = a.i32;
     this.f64 = a.f64;
@@ -114,7 +116,7 @@ export class Cpu {
     this.emit(EV.WARN, task, (WARN_IDS as readonly string[]).indexOf(id) + 1);
     if (this.warned.has(id)) return;
     this.warned.add(id);
-    this.post({ type: 'warn', cpu: this.cpu, id, msg, tasks: task >= 0 ? [task] : [], time: this.now() });
+    this.report({ type: 'warn', cpu: this.cpu, id, msg, tasks: task >= 0 ? [task] : [], time: this.now() });
   }
 
   /** A checker found a broken invariant (or BUG_ON): stop every CPU and report. Never returns. */
@@ -122,7 +124,7 @@ export class Cpu {
     const first = Atomics.add(this.i32, this.a.hdrIndex('nr_violations'), 1) === 0;
     this.emit(EV.VIOLATION, tasks[0] ?? -1, violationCode(id));
     if (first) {
-      this.post({ type: 'violation', cpu: this.cpu, id, msg, tasks, held: [...this.locks.held], time: this.now() });
+      this.report({ type: 'violation', cpu: this.cpu, id, msg, tasks, held: [...this.locks.held], time: this.now() });
       Atomics.compareExchange(this.i32, this.a.hdrIndex('abort'), 0, this.cpu + 1);
     }
     throw new Violation(id, msg, tasks);

@@ -85,8 +85,14 @@ export class Arena {
   get nrTasks(): number { return this.g.nr_tasks; }
   get nrMutexes(): number { return this.g.nr_mutexes; }
 
+  /** Ring CPU c's doorbell (rq->ipi, the IPI): an idle CPU sleeping on it wakes up. */
+  kick(c: number): void {
+    const i = this.rq(c) + RQ.off.ipi;
+    Atomics.add(this.i32, i, 1);
+    Atomics.notify(this.i32, i);
+  }
+
   /** Arena time: ns since the machine started, one clock for every thread. */
   now(): number { return Number(process.hrtime.bigint()) - this.t0; }
 }
 
-export { TASK, RQ, MUTEX, EVENT, HEADER };

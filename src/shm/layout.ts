@@ -36,9 +36,18 @@ export interface FieldSpec {
   readonly len?: number;
 }
 
-function f(name: string, kind: FieldKind, lock: LockTag, doc: string, len?: number): FieldSpec {
-  return { name, kind, lock, doc, len };
+/** A field; its name (and whether it is an array) stays in the type, so a misspelt field does not compile. */
+function f<const N extends string, const L extends number | undefined = undefined>(
+  name: N, kind: FieldKind, lock: LockTag, doc: string, len?: L,
+): FieldSpec & { readonly name: N; readonly len: L } {
+  return { name, kind, lock, doc, len: len as L };
 }
+
+/** The values of a struct's fields by kernel name, as the host reads them after a run: a number, or
+ *  an array for the fields with a length. */
+export type FieldValues<Fs extends readonly FieldSpec[]> = {
+  -readonly [F in Fs[number] as F['name']]: F['len'] extends number ? number[] : number
+};
 
 export const HEADER_FIELDS = [
   f('magic', 'i32', 'immutable', 'ARENA_MAGIC'),

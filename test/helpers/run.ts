@@ -1,20 +1,20 @@
-import { runMachine, type MachineOptions, type RunResult } from '../../src/machine.ts';
+import { runMachine, type MachineOptions } from '../../src/machine/machine.ts';
+import type { RunSnapshot } from '../../src/machine/snapshot.ts';
 import { resolveScenario } from '../../src/workload/validate.ts';
 import type { TraceEvent } from '../../src/trace/ring.ts';
+import { taskId } from './kernel.ts';
 
 /** Run a built-in (or given) scenario on real CPU workers. */
-export async function run(scenario: string | MachineOptions['scenario'], strategy: string, ms: number, extra: Partial<MachineOptions> = {}): Promise<RunResult> {
+export async function run(scenario: string | MachineOptions['scenario'], strategy: string, ms: number, extra: Partial<MachineOptions> = {}): Promise<RunSnapshot> {
   const s = typeof scenario === 'string' ? resolveScenario(scenario, { cpus: extra.cpus }) : scenario;
   return runMachine({ scenario: s, strategy, durationNs: ms * 1e6, seed: 1, keepEvents: true, ...extra });
 }
 
-export function id(r: RunResult, name: string): number {
-  const k = r.names.indexOf(name);
-  if (k < 0) throw new Error(`no task ${name}`);
-  return k;
+export function id(r: RunSnapshot, name: string): number {
+  return taskId(r.names, name);
 }
 
-export function failures(r: RunResult): string[] {
+export function failures(r: RunSnapshot): string[] {
   return r.findings.filter((f) => f.kind !== 'warn').map((f) => `${f.kind} ${f.id}: ${f.msg}`);
 }
 

@@ -4,7 +4,7 @@
  * (Detection rates over many runs: `npm start -- hunt --runs 20`.)
  */
 import { describe, expect, it } from 'vitest';
-import { runMachine } from '../../src/machine.ts';
+import { runMachine } from '../../src/machine/machine.ts';
 import { resolveScenario } from '../../src/workload/validate.ts';
 import { directedCases, cleanDesignNames, CLEAN_CHAOS } from '../../src/hunt/directed.ts';
 import { knownBug } from '../../src/proxy/bugs.ts';

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { run, failures } from '../helpers/run.ts';
 import { Arena, LayoutMismatchError } from '../../src/shm/arena.ts';
 import { H } from '../../src/shm/layout.ts';
-import { M, R } from '../../src/shm/layout.ts';
 import { OP_WORDS } from '../../src/workload/program.ts';
 import type { Scenario } from '../../src/workload/scenario.ts';
 
@@ -28,9 +27,9 @@ describe('machine', () => {
         const r = await run(churn(cpus), strategy, 400, { cpus });
         expect(failures(r)).toEqual([]);
         expect(r.samples).toBeGreaterThan(2);
-        const acq = r.arena.i32[r.arena.m(0) + M.acquisitions] + r.arena.i32[r.arena.m(1) + M.acquisitions];
+        const acq = r.kernel.mutexes[0].acquisitions + r.kernel.mutexes[1].acquisitions;
         expect(acq).toBeGreaterThan(50);
-        for (let c = 0; c < cpus; c++) expect(r.arena.i32[r.arena.rq(c) + R.nr_switches]).toBeGreaterThan(0);
+        for (const rq of r.kernel.rqs) expect(rq.nr_switches).toBeGreaterThan(0);
       });
     }
   }

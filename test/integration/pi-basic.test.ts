@@ -6,17 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { run, id, failures } from '../helpers/run.ts';
 import { EV } from '../../src/trace/events.ts';
-import type { RunResult } from '../../src/machine.ts';
+import type { RunSnapshot } from '../../src/machine/snapshot.ts';
 
 /** [from, to) of H's first mutex wait */
-function firstWait(r: RunResult, h: number): [number, number] {
+function firstWait(r: RunSnapshot, h: number): [number, number] {
   const b = r.events.find((e) => e.type === EV.MUTEX_BLOCK && e.task === h);
   expect(b, 'H blocked on m0').toBeDefined();
   const end = r.events.find((e) => e.time >= b!.time && e.task === h && (e.type === EV.MUTEX_ACQUIRE || e.type === EV.MUTEX_EINTR));
   return [b!.time, end ? end.time : Infinity];
 }
 
-function switchesTo(r: RunResult, t: number, from: number, to: number) {
+function switchesTo(r: RunSnapshot, t: number, from: number, to: number) {
   return r.events.filter((e) => e.type === EV.SCHED_SWITCH && e.a === t && e.time >= from && e.time < to);
 }
 

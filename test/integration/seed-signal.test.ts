@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { run, id, failures } from '../helpers/run.ts';
 import { EV } from '../../src/trace/events.ts';
-import type { RunResult } from '../../src/machine.ts';
+import type { RunSnapshot } from '../../src/machine/snapshot.ts';
 
-function episode(r: RunResult, n: number) {
+function episode(r: RunSnapshot, n: number) {
   const A = id(r, `A${n}`);
   const B = id(r, `B${n}`);
   const ev = r.events;

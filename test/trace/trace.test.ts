@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMachine, type RunResult } from '../../src/machine.ts';
+import { runMachine } from '../../src/machine/machine.ts';
+import { traceContext, type RunSnapshot } from '../../src/machine/snapshot.ts';
 import { resolveScenario } from '../../src/workload/validate.ts';
-import { traceContext } from '../../src/cli/run.ts';
 import { ftraceText, prevStateName, type TraceContext } from '../../src/trace/ftrace.ts';
 import { parseAtrace, parseFtrace, parseFtraceLine, type FtraceRecord } from '../helpers/ftrace-parse.ts';
 import { chromeTrace, writeChromeTrace, type ChromeEvent, type ChromeTrace } from '../../src/trace/chrome.ts';
@@ -206,7 +206,7 @@ describe('chromeTrace (hand-made stream)', () => {
 interface Slice { name: string; cat?: string; ts: number; dur: number; tid: number; args?: Record<string, unknown> }
 
 describe('traces of a real run (seed-signal, force-return, 2 CPU workers)', () => {
-  let r: RunResult;
+  let r: RunSnapshot;
   let text: string;
   let recs: FtraceRecord[];
   let chrome: ChromeTrace;

@@ -1,0 +1,29 @@
+/**
+ * What a run found, and the one verdict on it. Every reader of a run (summary, artifact, stress
+ * record, hunt, exit code) takes the verdict from here.
+ */
+
+export interface Finding {
+  kind: 'violation' | 'warn' | 'crash' | 'softlockup';
+  id: string;
+  msg: string;
+  /** the CPU that reported it (-1: the host's sampler) */
+  cpu: number;
+  tasks: number[];
+  /** arena ns */
+  time: number;
+  /** locks the CPU held, by name */
+  held?: string[];
+  /** lockdep: the locks the other CPU held */
+  otherHeld?: string[];
+  stack?: string;
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'INTERRUPTED';
+
+/** Any finding but a warning fails the run; the first such finding is the failure. A WARN is
+ *  recorded and shown, as WARN_ON_ONCE is in the kernel, and does not fail the run. */
+export function judge(findings: readonly Finding[], interrupted: boolean): { verdict: Verdict; failure: Finding | null } {
+  const failure = findings.find((f) => f.kind !== 'warn') ?? null;
+  return { verdict: failure ? 'FAIL' : interrupted ? 'INTERRUPTED' : 'PASS', failure };
+}
