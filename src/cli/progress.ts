@@ -2,7 +2,7 @@
 export class Progress {
   private last = -1;
   private readonly tty: boolean;
-  constructor(private readonly enabled: boolean, private readonly label: string) {
+  constructor(enabled: boolean, private readonly label: string) {
     this.tty = enabled && Boolean(process.stderr.isTTY);
   }
   update(f: number): void {

@@ -7,7 +7,7 @@ import { summarize, renderSummary } from '../report/summary.ts';
 import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
 import { ftraceText } from '../trace/ftrace.ts';
 import { writeChromeTrace } from '../trace/chrome.ts';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeFileAtomic } from '../files.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { bugName, parseBugName } from '../proxy/bugs.ts';
 import { designsOfBug } from '../proxy/index.ts';

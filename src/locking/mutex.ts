@@ -11,7 +11,7 @@ import type { Cpu } from '../sched/cpu.ts';
 import { Locks } from '../sync/spinlock.ts';
 import { gate } from '../sync/gate.ts';
 import { M, T } from '../shm/layout.ts';
-import { EINTR, MUTEX_FLAG, MUTEX_FLAGS, PROXY_WAKING, SCHED, TASK, blockedOnMutex, ownerTask, ownerWord } from '../sched/constants.ts';
+import { EINTR, MUTEX_FLAG, MUTEX_FLAGS, PROXY_WAKING, SCHED, TASK, ownerTask, ownerWord } from '../sched/constants.ts';
 import { METRIC } from '../trace/metrics.ts';
 import { __clearTaskBlockedOn, __setTaskBlockedOn, setTaskBlockedOnWaking } from './blocked-on.ts';
 import { signalPendingState } from '../signal/pending.ts';
@@ -295,4 +295,3 @@ export function mutexUnlock(c: Cpu, p: number, m: number): void {
   Atomics.sub(i32, base + M.unlocking, 1);
 }
 
-export { blockedOnMutex };

@@ -283,4 +283,3 @@ function deactivate(c: Cpu, cpu: number, donor: number, o: FptOptions): number {
   return forceReturn(c, cpu, donor);
 }
 
-export { TASK_ON_RQ_QUEUED };

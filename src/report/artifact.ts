@@ -11,7 +11,7 @@ import { lockName } from '../sync/lockdep.ts';
 import { ftraceLine } from '../trace/ftrace.ts';
 import type { TraceEvent } from '../trace/ring.ts';
 import { EV, EV_NAME } from '../trace/events.ts';
-import { writeFileAtomic } from './files.ts';
+import { writeFileAtomic } from '../files.ts';
 import { formatDuration } from '../workload/duration.ts';
 
 export const ARTIFACT_VERSION = 1;

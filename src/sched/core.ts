@@ -19,7 +19,7 @@ import { Locks } from '../sync/spinlock.ts';
 import { gate } from '../sync/gate.ts';
 import { R, T } from '../shm/layout.ts';
 import {
-  DEQUEUE, SCHED, SM, TASK, TASK_ON_RQ_MIGRATING, TASK_ON_RQ_QUEUED, isSpecialTaskState,
+  DEQUEUE, SM, TASK, TASK_ON_RQ_MIGRATING, TASK_ON_RQ_QUEUED, isSpecialTaskState,
 } from './constants.ts';
 import { activateTask, blockTask, deactivateTask, listRequeueTail } from './enqueue.ts';
 import { WAKEUP_GRAN_NS, fairTickPreempt, isFair, pickFair, updateCurr, yieldFair } from './fair.ts';

@@ -114,4 +114,3 @@ export function blockTaskState(c: Cpu, cpu: number, p: number, state: number): b
   return blockTask(c, cpu, p, flags);
 }
 
-export { TASK_ON_RQ_QUEUED, TASK_ON_RQ_MIGRATING };

@@ -18,7 +18,7 @@
 import type { Cpu } from './cpu.ts';
 import { Locks } from '../sync/spinlock.ts';
 import { gate } from '../sync/gate.ts';
-import { R, T } from '../shm/layout.ts';
+import { T } from '../shm/layout.ts';
 import { ENQUEUE, TASK, TASK_ON_RQ_QUEUED, WF } from './constants.ts';
 import { activateTask, enqueueTask } from './enqueue.ts';
 import {
@@ -172,4 +172,3 @@ export class WakeQ {
   }
 }
 
-export { R };

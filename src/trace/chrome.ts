@@ -21,7 +21,7 @@ import type { TraceContext } from './ftrace.ts';
 import { prevStateName, tracePrio } from './ftrace.ts';
 import { EV, EV_NAME, FPT_NAME } from './events.ts';
 import { stateName } from '../sched/constants.ts';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeFileAtomic } from '../files.ts';
 
 export const CHROME_PID = 1;
 export const cpuTid = (cpu: number): number => cpu + 1;

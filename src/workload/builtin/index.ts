@@ -15,7 +15,7 @@ import { sleepingOwners } from './sleeping-owners.ts';
 import { wakeCurrent } from './wake-current.ts';
 import { wakeqRace } from './wakeq-race.ts';
 
-export { BUILTIN_FILE_PREFIX, type BuiltinInfo } from './common.ts';
+export { BUILTIN_FILE_PREFIX } from './common.ts';
 
 export const BUILTINS: BuiltinInfo[] = [
   piBasic,
