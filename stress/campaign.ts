@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type Percentiles } from '../src/trace/metrics.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { writeFileAtomic } from '../src/files.ts';
 import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from './format.ts';
 import type { CaseMessage, CaseTask } from './run-case.ts';
 

@@ -13,11 +13,10 @@ import hdr from 'hdr-histogram-js';
 import type { CampaignResult, CaseRecord } from '../../stress/format.ts';
 import type { CaseResult } from '../cli/hunt.ts';
 import { METRICS, METRIC_UNIT, type MetricName } from '../trace/metrics.ts';
-import { writeFileAtomic } from './files.ts';
+import { writeFileAtomic } from '../files.ts';
 import { distribution, fmtValue, renderChart, type Distribution, type Series } from './html/chart.ts';
 import { esc } from './html/escape.ts';
 
-export { esc } from './html/escape.ts';
 
 export const REPORT_FILE = 'report.html';
 
