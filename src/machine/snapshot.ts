@@ -61,26 +61,14 @@ export interface RunSnapshot {
   failure: Finding | null;
 }
 
-export interface SnapshotInput {
+/** What the machine hands over when it has stopped: the stopped arena, and what the run saw. */
+export type SnapshotInput = Omit<RunSnapshot, 'nrCpus' | 'kernel' | 'histograms' | 'waits' | 'suite' | 'verdict' | 'failure'> & {
   arena: Arena;
-  names: string[];
-  scenario: Scenario;
-  strategy: string;
+  /** the design proxies (football's negative control runs without) */
   proxy: boolean;
-  seed: number;
-  bugs: number[];
-  durationNs: number;
-  elapsedNs: number;
-  interrupted: boolean;
-  events: TraceEvent[];
-  eventsLost: number;
-  findings: Finding[];
-  samples: number;
-  i10: number;
-  liveness: LivenessMetrics;
+  /** the CPUs' histograms, added; the inversion of each wait is recorded into it here */
   histograms: HistogramSet;
-  chaos: RunSnapshot['chaos'];
-}
+};
 
 /** Read the stopped machine once and judge it. */
 export function takeSnapshot(x: SnapshotInput): RunSnapshot {
@@ -93,13 +81,8 @@ export function takeSnapshot(x: SnapshotInput): RunSnapshot {
   if (suite.failure && !x.interrupted && !findings.some((f) => f.kind !== 'warn')) {
     findings.push({ kind: 'violation', id: suite.failure.id, msg: suite.failure.msg, cpu: -1, tasks: [], time: x.elapsedNs });
   }
-  return {
-    scenario: x.scenario, strategy: x.strategy, seed: x.seed, bugs: x.bugs, nrCpus, durationNs: x.durationNs,
-    elapsedNs: x.elapsedNs, interrupted: x.interrupted, names: x.names, kernel,
-    events: x.events, eventsLost: x.eventsLost, findings, samples: x.samples, i10: x.i10, liveness: x.liveness,
-    histograms: x.histograms.encode(), chaos: x.chaos, waits, suite,
-    ...judge(findings, x.interrupted),
-  };
+  const { arena: _arena, proxy: _proxy, ...seen } = x;
+  return { ...seen, nrCpus, kernel, findings, histograms: x.histograms.encode(), waits, suite, ...judge(findings, x.interrupted) };
 }
 
 /** What the trace exporters need to name tasks, pids, priorities and mutexes. */
