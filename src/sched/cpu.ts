@@ -8,7 +8,6 @@ import { ARENA_MAGIC, H, R, T, EVENT } from '../shm/layout.ts';
 import { Locks, MachineAbort } from '../sync/spinlock.ts';
 import { prng } from '../sync/gate.ts';
 import { EV, WARN_IDS, violationCode } from '../trace/events.ts';
-import type { ProxyDesign } from '../proxy/design.ts';
 import type { MetricsRecorder } from '../trace/metrics.ts';
 
 /** A broken invariant: stops the machine (BUG_ON / checker). */
@@ -26,6 +25,40 @@ export interface CpuReport {
   tasks: number[];
   held?: number[];
   time: number;
+}
+
+/**
+ * What the scheduler core calls into a proxy-execution design: one ops table, as struct sched_class
+ * is for the classes. Each design in src/proxy/ fills it in (and adds its record for the tools).
+ */
+export interface ProxyOps {
+  /** sched_proxy_exec: mutex waiters stay queued as donors */
+  readonly proxy: boolean;
+  /** is_special_task_state() includes TASK_WAKING (Peter's sketch) */
+  readonly wakingIsSpecial: boolean;
+  /**
+   * find_proxy_task(rq, donor) with rq->lock held (may drop and retake it).
+   * Returns the task to run, -1 (NULL: pick again) or rq->idle.
+   */
+  findProxyTask(c: Cpu, donor: number): number;
+  /** try_to_wake_up() T0 (p == current), before the state match */
+  ttwuCurrent?(c: Cpu, p: number): void;
+  /** T2 failed: return true to go on anyway (design b's "runnable but waking") */
+  ttwuRunnableButWaking?(c: Cpu, p: number): boolean;
+  /**
+   * inside ttwu_runnable (held{pi, rq}), called before and after the sched_delayed requeue:
+   * return true to refuse the wakeup and fall through to a full wakeup (select_task_rq)
+   */
+  ttwuRunnableBlocked?(c: Cpu, cpu: number, p: number, phase: 'before-delayed' | 'after-delayed'): boolean;
+  /** try_to_wake_up() full path, right after WRITE_ONCE(p->__state, TASK_WAKING) (held{pi}) */
+  ttwuFullWakeup?(c: Cpu, p: number): void;
+  /**
+   * try_to_block_task() found a signal pending for a task with blocked_on set (held{rq}).
+   * Default (v26 as the issue describes it): blocked_on -> PROXY_WAKING.
+   */
+  signalPendingBlocked?(c: Cpu, p: number): void;
+  /** TASK_RUNNING with blocked_on set outside __schedule is illegal (I10 is a violation, not a count) */
+  readonly runningBlockedIllegal?: boolean;
 }
 
 export class Cpu {
@@ -52,7 +85,7 @@ export class Cpu {
   constructor(
     readonly a: Arena,
     readonly cpu: number,
-    readonly design: ProxyDesign,
+    readonly design: ProxyOps,
     readonly bugs: number,
     readonly report: (m: CpuReport) => void,
   ) {
