@@ -1,7 +1,8 @@
 /**
- * The three families of errors proxysim reports without a stack trace, each with its exit code:
+ * The errors proxysim reports without a stack trace, each with its exit code:
  *   UsageError     bad flags or command line          -> EXIT.USAGE (2)
  *   ScenarioError  a scenario file or name is unusable -> EXIT.BAD_SCENARIO (65, sysexits EX_DATAERR)
+ *   ResultsError   a campaign result file is unusable  -> EXIT.BAD_SCENARIO (65, the same EX_DATAERR)
  *   InfraError     the simulator itself failed        -> EXIT.INFRA (70, sysexits EX_SOFTWARE)
  * Violations found by the checkers are not errors: the run ends with EXIT.CHECK_FAILED (1).
  *
@@ -71,6 +72,17 @@ export class ScenarioError extends CliError {
   /** The problems, one per line (same as `message`). */
   format(): string {
     return this.message;
+  }
+}
+
+/** A campaign result (results.json) that cannot be used: every problem found, one per line. */
+export class ResultsError extends CliError {
+  readonly exitCode = EXIT.BAD_SCENARIO;
+  readonly problems: readonly ScenarioProblem[];
+  constructor(problems: readonly ScenarioProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ResultsError';
+    this.problems = problems;
   }
 }
 

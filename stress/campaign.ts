@@ -19,7 +19,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type Percentiles } from '../src/trace/metrics.ts';
 import { writeFileAtomic } from '../src/files.ts';
-import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from './format.ts';
+import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from '../src/results/format.ts';
 import type { CaseMessage, CaseTask } from './run-case.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ export function writeCampaignFiles(dir: string, r: CampaignResult): { results: s
  * report.html via writeReport() of src/report/html.ts (written by another module, loaded on demand):
  * its path, or null and a note saying why there is none. Never throws.
  */
-export async function writeHtmlReport(dir: string, r: CampaignResult): Promise<{ report: string | null; note: string | null }> {
+async function writeHtmlReport(dir: string, r: CampaignResult): Promise<{ report: string | null; note: string | null }> {
   if (!existsSync(fileURLToPath(HTML_MODULE))) return { report: null, note: 'report.html skipped: src/report/html.ts does not exist (yet)' };
   try {
     const mod = (await import(HTML_MODULE.href)) as { writeReport?: (dir: string, result: CampaignResult) => string };
@@ -302,4 +302,19 @@ export async function writeHtmlReport(dir: string, r: CampaignResult): Promise<{
   } catch (e) {
     return { report: null, note: `report.html skipped: src/report/html.ts failed: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
   }
+}
+
+/** Where a campaign's result directory was written. */
+export interface WrittenCampaign {
+  results: string;
+  /** report.html, or null (a note says why) */
+  report: string | null;
+  notes: string[];
+}
+
+/** The whole result directory: results.json, the .hgrm files and report.html. */
+export async function writeCampaign(dir: string, r: CampaignResult): Promise<WrittenCampaign> {
+  const { results } = writeCampaignFiles(dir, r);
+  const html = await writeHtmlReport(dir, r);
+  return { results, report: html.report, notes: html.note ? [`note: ${html.note}`] : [] };
 }

@@ -14,7 +14,7 @@ import { runMachine } from '../src/machine/machine.ts';
 import type { RunSnapshot } from '../src/machine/snapshot.ts';
 import { resolveScenario } from '../src/workload/validate.ts';
 import { buildArtifact, writeArtifact } from '../src/report/artifact.ts';
-import type { CaseRecord } from './format.ts';
+import type { CaseRecord } from '../src/results/format.ts';
 
 export interface CaseTask {
   strategy: string;

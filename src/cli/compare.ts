@@ -4,14 +4,14 @@
  * scenario x design. The seed's sketch as posted (ttwu-blocks) is expected to fail: its failures are
  * shown, but only the failure of another design makes the exit code 1.
  */
-import { COMPARE_DEFAULTS } from '../../stress/default.ts';
+import { COMPARE_DEFAULTS, expandScenarios } from '../../stress/default.ts';
 import { percentilesOfSum } from '../../stress/campaign.ts';
-import type { CampaignResult, CaseRecord } from '../../stress/format.ts';
+import { exitCodeOfCampaign, isFailure } from '../../stress/verdict.ts';
+import type { CampaignResult, CaseRecord } from '../results/format.ts';
 import { designByName } from '../proxy/index.ts';
 import type { CompareOptions } from './args.ts';
-import { executeCampaign, exitCodeOfCampaign, expandScenarios, printEnd } from './stress.ts';
+import { executeShown, printEnd, us } from './campaign-output.ts';
 
-const us = (ns: number | undefined): string => (ns === undefined ? '-' : (Math.round(ns / 100) / 10).toFixed(1));
 const perRun = (cs: CaseRecord[], f: (c: CaseRecord) => number): number => Math.round(cs.reduce((s, c) => s + f(c), 0) / cs.length);
 
 /** Football's "ball": the CPU time of the offense tasks (exec runtime, ms), per run. */
@@ -30,7 +30,7 @@ export function compareTable(r: CampaignResult): string {
     for (const design of designs) {
       const cs = r.cases.filter((c) => c.scenario === scenario && c.strategy === design && c.verdict !== 'INTERRUPTED');
       if (cs.length === 0) continue;
-      const fails = cs.filter((c) => c.verdict === 'FAIL' || c.verdict === 'ERROR');
+      const fails = cs.filter(isFailure);
       const ids = new Map<string, number>();
       for (const c of fails) ids.set(c.failure?.id ?? '?', (ids.get(c.failure?.id ?? '?') ?? 0) + 1);
       const sketch = isKnownBroken(design);
@@ -68,10 +68,10 @@ export function compareTable(r: CampaignResult): string {
 export async function cmdCompare(o: CompareOptions): Promise<number> {
   const notes: string[] = [];
   const scenarios = expandScenarios(null, COMPARE_DEFAULTS.scenarios, notes);
-  const oc = await executeCampaign({
-    label: 'compare', strategies: COMPARE_DEFAULTS.strategies, scenarios, seeds: o.seeds, firstSeed: o.firstSeed,
-    durationNs: o.duration, jobs: o.jobs, shard: null, chaos: null, out: o.out, outSuffix: '-compare', statIntervalNs: o.statInterval,
-  }, notes);
+  const oc = await executeShown({
+    strategies: COMPARE_DEFAULTS.strategies, scenarios, seeds: o.seeds, firstSeed: o.firstSeed,
+    durationNs: o.duration, jobs: o.jobs, shard: null, chaos: null, out: o.out, outSuffix: '-compare',
+  }, { label: 'compare', statIntervalNs: o.statInterval, notes });
   const expected = (c: CaseRecord): boolean => isKnownBroken(c.strategy);
   process.stdout.write(`\n${compareTable(oc.result)}\n`);
   printEnd(oc, { table: false, expected });

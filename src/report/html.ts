@@ -1,5 +1,5 @@
 /**
- * The HTML report of a campaign (results.json, stress/format.ts): one self-contained file, inline
+ * The HTML report of a campaign (results.json, src/results/format.ts): one self-contained file, inline
  * CSS and SVG and one small inline script, no external URL. Sections: parameters and host, the
  * verdict of every case, per metric the percentile distribution plots (HdrHistogram style, one
  * line per design) and a percentile table, and the detection matrix of `hunt --json` if present.
@@ -10,8 +10,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import hdr from 'hdr-histogram-js';
-import type { CampaignResult, CaseRecord } from '../../stress/format.ts';
-import type { CaseResult } from '../cli/hunt.ts';
+import type { CampaignResult, CaseRecord, HuntCase, HuntResult } from '../results/format.ts';
 import { METRICS, METRIC_UNIT, type MetricName } from '../trace/metrics.ts';
 import { writeFileAtomic } from '../files.ts';
 import { distribution, fmtValue, renderChart, type Distribution, type Series } from './html/chart.ts';
@@ -271,27 +270,21 @@ function sectionMetrics(r: CampaignResult, strategies: string[], scenarios: stri
   return { html: out.join(''), charts };
 }
 
-interface Matrix {
-  budget_ns: number | null;
-  runs: number | null;
-  seed: number | null;
-  pass: boolean | null;
-  interrupted: boolean;
-  results: CaseResult[];
-}
+/** A HuntResult as read from the report's input: what it lacks is null. */
+type Matrix = { [K in 'budget_ns' | 'runs' | 'seed' | 'pass']: HuntResult[K] | null } & Pick<HuntResult, 'interrupted' | 'results'>;
 
 function asMatrix(m: unknown): Matrix | null {
   if (!m || typeof m !== 'object') return null;
   const o = m as Record<string, unknown>;
-  if (!Array.isArray(o.results) || !o.results.every((x) => x && typeof x === 'object' && typeof (x as CaseResult).kind === 'string')) return null;
+  if (!Array.isArray(o.results) || !o.results.every((x) => x && typeof x === 'object' && typeof (x as HuntCase).kind === 'string')) return null;
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   return {
     budget_ns: num(o.budget_ns), runs: num(o.runs), seed: num(o.seed), pass: typeof o.pass === 'boolean' ? o.pass : null,
-    interrupted: o.interrupted === true, results: o.results as CaseResult[],
+    interrupted: o.interrupted === true, results: o.results as HuntCase[],
   };
 }
 
-function fired(r: CaseResult): string {
+function fired(r: HuntCase): string {
   return Object.entries(r.fired ?? {}).map(([k, v]) => `${k}${v > 1 ? ` ×${v}` : ''}`).join(', ') || '-';
 }
 
@@ -312,7 +305,7 @@ function sectionMatrix(raw: unknown): string {
   if (m.interrupted) head.push('interrupted');
   const verdict = m.pass === null ? '' : ` <span class="badge ${m.pass ? 'PASS' : 'FAIL'}">${m.pass ? 'SUCCESS' : 'FAILURE'}</span>`;
   out.push(`<p class="sub">${esc(head.join(', '))}${verdict}</p>`);
-  const okCell = (r: CaseResult, bad: string): string => (r.ok ? td('ok', 'ok') : td(bad, 'bad'));
+  const okCell = (r: HuntCase, bad: string): string => (r.ok ? td('ok', 'ok') : td(bad, 'bad'));
   const ms = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? String(Math.round(v * 100) / 100) : '-');
   const bugs = m.results.filter((r) => r.kind === 'bug');
   if (bugs.length) {

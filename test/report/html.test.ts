@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import hdr from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignResult, CaseRecord } from '../../stress/format.ts';
+import type { CampaignResult, CaseRecord } from '../../src/results/format.ts';
 import { renderReport, writeReport } from '../../src/report/html.ts';
 import { decadeLabel, distribution, fmtTick, niceAxis } from '../../src/report/html/chart.ts';
 

@@ -1,9 +1,9 @@
 /**
- * The campaign result format (results.json of `proxysim stress`, the input of `merge` and of the
- * HTML report). Histograms are HdrHistogram V2 compressed base64 and are merged by adding them.
+ * The result formats: types and the format number, no logic, so that every layer may import them.
+ *   - the campaign result (results.json of `proxysim stress`, the input of `merge` and of the HTML
+ *     report). Histograms are HdrHistogram V2 compressed base64 and are merged by adding them.
+ *   - the detection matrix of `proxysim hunt` (printed by `hunt --json`, shown by the HTML report).
  */
-import type { Finding } from '../src/machine/findings.ts';
-
 export const CAMPAIGN_FORMAT = 1;
 
 export interface CaseKey {
@@ -12,12 +12,20 @@ export interface CaseKey {
   seed: number;
 }
 
+/** A run's first failing finding as recorded: the kind, id and message of src/machine/findings.ts's
+ *  Finding (run-case.ts assigns one to the other, so the compiler keeps the kinds in step). */
+export interface CaseFailure {
+  kind: 'violation' | 'warn' | 'crash' | 'softlockup';
+  id: string;
+  msg: string;
+}
+
 export interface CaseRecord extends CaseKey {
   cpus: number;
   duration_ns: number;
   verdict: 'PASS' | 'FAIL' | 'INTERRUPTED' | 'ERROR';
   /** first failing finding (violation, crash, soft lockup), if any */
-  failure: Pick<Finding, 'kind' | 'id' | 'msg'> | null;
+  failure: CaseFailure | null;
   artifact: string | null;
   /** a few headline counters of the run */
   stats: {
@@ -73,4 +81,38 @@ export interface CampaignResult {
   histograms: Record<string, Record<string, Record<string, string>>>;
   /** the detection matrix of `hunt --json`, when the report includes one */
   matrix?: unknown;
+}
+
+/** One row of the detection matrix: a (bug, design, scenario) or a (design, scenario) run k times. */
+export interface HuntCase {
+  /** bug: a planted bug, must be detected; clean: a correct design, must stay clean;
+   *  sketch: a known-broken design, its violations are findings about the design */
+  kind: 'bug' | 'clean' | 'sketch';
+  bug: string | null;
+  design: string;
+  scenario: string;
+  runs: number;
+  detected: number;
+  /** the invariants expected to catch the bug, '/'-separated */
+  expected: string | null;
+  fired: Record<string, number>;
+  /** arena ms from start to the first violation, per detecting run */
+  detect_ms: number[];
+  median_ms: number | null;
+  artifacts: string[];
+  ok: boolean;
+}
+
+/** The detection matrix (`hunt --json`). */
+export interface HuntResult {
+  /** per run, ns */
+  budget_ns: number;
+  /** runs per case */
+  runs: number;
+  /** first seed; the runs of a case use seed .. seed + runs - 1 */
+  seed: number;
+  /** every case ok */
+  pass: boolean;
+  interrupted: boolean;
+  results: HuntCase[];
 }

@@ -1,0 +1,93 @@
+/**
+ * A campaign from its spec to its result directory: every scenario checked to build, the cases
+ * planned and sharded, the directory made, the cases run on the pool (campaign.ts), the results
+ * written. It prints nothing: the command line shows the plan, the progress and the end through
+ * the hooks. Stopping it (the signal) keeps the finished cases, and the plan's writeFinished()
+ * writes them at once (a second Ctrl-C).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveScenario } from '../src/workload/validate.ts';
+import type { CampaignParams, CampaignResult, CaseRecord } from '../src/results/format.ts';
+import {
+  buildResult, newReportDir, planCases, runCampaign, shardCases, writeCampaign, writeCampaignFiles,
+  type CampaignHooks, type CaseSpec, type WrittenCampaign,
+} from './campaign.ts';
+
+export interface CampaignSpec {
+  strategies: string[];
+  scenarios: string[];
+  seeds: number;
+  firstSeed: number;
+  durationNs: number;
+  cpus?: number;
+  jobs: number;
+  shard: [number, number] | null;
+  chaos: { p: number; maxNs: number } | null;
+  /** result directory; undefined: a new reports/<time><outSuffix>/ */
+  out?: string;
+  outSuffix?: string;
+}
+
+/** What runs, once its directory exists. */
+export interface CampaignPlan {
+  /** the cases of this run (of this shard), in plan order */
+  cases: readonly CaseSpec[];
+  /** the cases of the whole campaign (every shard) */
+  planned: number;
+  /** CPU workers per run, over the scenarios, without repeats */
+  cpus: number[];
+  dir: string;
+  /** results.json now, with the cases finished so far, marked interrupted (synchronous: usable on
+   *  the way out of a second Ctrl-C): its path and the number of cases in it */
+  writeFinished(): { results: string; cases: number };
+}
+
+export interface ExecuteHooks extends CampaignHooks {
+  /** stops the campaign: the running cases end INTERRUPTED, the finished ones are kept */
+  signal?: AbortSignal;
+  /** planned and its directory made, before the first case starts */
+  onPlan?(plan: CampaignPlan): void;
+  /** the cases are over (done, stopped, or the pool failed), before the results are written */
+  onRunEnd?(): void;
+}
+
+export interface CampaignOutcome extends WrittenCampaign {
+  result: CampaignResult;
+}
+
+/** Plan, run and write a campaign. A scenario that does not build for spec.cpus throws (ScenarioError) before anything runs. */
+export async function executeCampaign(spec: CampaignSpec, hooks: ExecuteHooks = {}): Promise<CampaignOutcome> {
+  const cpus = [...new Set(spec.scenarios.map((name) => resolveScenario(name, { cpus: spec.cpus }).cpus))];
+  const all = planCases(spec);
+  const cases: CaseSpec[] = shardCases(all, spec.shard).map((k) => ({ ...k, cpus: spec.cpus, durationNs: spec.durationNs }));
+  const dir = spec.out ?? newReportDir('reports', spec.outSuffix ?? '');
+  mkdirSync(dir, { recursive: true });
+  const params: CampaignParams = {
+    strategies: spec.strategies, scenarios: spec.scenarios, seeds: spec.seeds, first_seed: spec.firstSeed,
+    duration_ns: spec.durationNs, cpus: spec.cpus ?? null, shard: spec.shard, chaos: spec.chaos ? { p: spec.chaos.p, max_ns: spec.chaos.maxNs } : null,
+  };
+  const started = new Date();
+  const finished: CaseRecord[] = [];
+  hooks.onPlan?.({
+    cases, planned: all.length, cpus, dir,
+    writeFinished: () => {
+      const { results } = writeCampaignFiles(dir, buildResult({ started, params, cases: finished, interrupted: true }));
+      return { results, cases: finished.length };
+    },
+  });
+  let interrupted: boolean;
+  try {
+    const res = await runCampaign({
+      cases, jobs: spec.jobs, chaos: spec.chaos, artifactDir: join(dir, 'failures'), signal: hooks.signal,
+      onStart: (c, i) => hooks.onStart?.(c, i),
+      onProgress: (c, i, f) => hooks.onProgress?.(c, i, f),
+      onDone: (c, i, rec) => { finished.push(rec); hooks.onDone?.(c, i, rec); },
+    });
+    interrupted = res.interrupted;
+  } finally {
+    hooks.onRunEnd?.();
+  }
+  const result = buildResult({ started, params, cases: finished, interrupted });
+  return { result, ...(await writeCampaign(dir, result)) };
+}
