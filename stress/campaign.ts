@@ -12,13 +12,13 @@
  */
 import { workerExecArgv } from '../src/machine/exec-argv.ts';
 import { hostname, cpus as osCpus, totalmem, availableParallelism } from 'node:os';
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type Percentiles } from '../src/trace/metrics.ts';
 import { writeFileAtomic } from '../src/files.ts';
+import { writeReport } from '../src/report/html.ts';
 import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from '../src/results/format.ts';
 import type { CaseMessage, CaseTask } from './run-case.ts';
 
@@ -268,8 +268,6 @@ export function newReportDir(base = 'reports', suffix = ''): string {
   }
 }
 
-const HTML_MODULE = new URL('../src/report/html.ts', import.meta.url);
-
 /** results.json and one .hgrm per strategy/scenario/metric in `dir`, each written atomically
  *  (synchronous: usable on the way out of a second Ctrl-C). Returns the paths. */
 export function writeCampaignFiles(dir: string, r: CampaignResult): { results: string; hgrm: string[] } {
@@ -293,14 +291,12 @@ export function writeCampaignFiles(dir: string, r: CampaignResult): { results: s
  * report.html via writeReport() of src/report/html.ts (written by another module, loaded on demand):
  * its path, or null and a note saying why there is none. Never throws.
  */
-async function writeHtmlReport(dir: string, r: CampaignResult): Promise<{ report: string | null; note: string | null }> {
-  if (!existsSync(fileURLToPath(HTML_MODULE))) return { report: null, note: 'report.html skipped: src/report/html.ts does not exist (yet)' };
+/** report.html: a failure to render it is a note, never a lost result. */
+function writeHtmlReport(dir: string, r: CampaignResult): { report: string | null; note: string | null } {
   try {
-    const mod = (await import(HTML_MODULE.href)) as { writeReport?: (dir: string, result: CampaignResult) => string };
-    if (typeof mod.writeReport !== 'function') return { report: null, note: 'report.html skipped: src/report/html.ts exports no writeReport()' };
-    return { report: mod.writeReport(dir, r), note: null };
+    return { report: writeReport(dir, r), note: null };
   } catch (e) {
-    return { report: null, note: `report.html skipped: src/report/html.ts failed: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
+    return { report: null, note: `report.html skipped: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
   }
 }
 
@@ -315,6 +311,6 @@ export interface WrittenCampaign {
 /** The whole result directory: results.json, the .hgrm files and report.html. */
 export async function writeCampaign(dir: string, r: CampaignResult): Promise<WrittenCampaign> {
   const { results } = writeCampaignFiles(dir, r);
-  const html = await writeHtmlReport(dir, r);
+  const html = writeHtmlReport(dir, r);
   return { results, report: html.report, notes: html.note ? [`note: ${html.note}`] : [] };
 }

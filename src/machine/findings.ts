@@ -2,11 +2,10 @@
  * What a run found, and the one verdict on it. Every reader of a run (summary, artifact, stress
  * record, hunt, exit code) takes the verdict from here.
  */
+import type { CaseFailure } from '../results/format.ts';
 
-export interface Finding {
-  kind: 'violation' | 'warn' | 'crash' | 'softlockup';
-  id: string;
-  msg: string;
+/** A finding: its kind, id and message (what a campaign record keeps of it), and where it was seen. */
+export interface Finding extends CaseFailure {
   /** the CPU that reported it (-1: the host's sampler) */
   cpu: number;
   tasks: number[];

@@ -12,8 +12,8 @@ export interface CaseKey {
   seed: number;
 }
 
-/** A run's first failing finding as recorded: the kind, id and message of src/machine/findings.ts's
- *  Finding (run-case.ts assigns one to the other, so the compiler keeps the kinds in step). */
+/** A run's first failing finding as recorded: its kind, id and message (src/machine/findings.ts's
+ *  Finding extends it with where it was seen). */
 export interface CaseFailure {
   kind: 'violation' | 'warn' | 'crash' | 'softlockup';
   id: string;
