@@ -40,7 +40,7 @@ export class UsageError extends CliError {
 }
 
 /** One problem found in a scenario. `path` is a JSON path such as `tasks[2].program[4].mutex`
- *  ('' = the document as a whole). `line`/`column` (1-based) are set for JSON syntax errors. */
+ *  ('' = the document as a whole). `line`/`column` (1-based) are set for JSON syntax errors and duplicate keys. */
 export interface ScenarioProblem {
   file: string;
   path: string;
