@@ -38,25 +38,19 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  switch (cmd.command) {
-    case 'help':
-      process.stdout.write(usage(cmd.topic, ctx) + '\n');
-      return cmd.implicit ? EXIT.USAGE : EXIT.OK;
-    case 'list':
-      return cmdList(cmd.options);
-    case 'run':
-      return cmdRun(cmd.options);
-    case 'hunt':
-      return cmdHunt(cmd.options);
-    case 'stress':
-      return cmdStress(cmd.options);
-    case 'compare':
-      return cmdCompare(cmd.options);
-    case 'merge':
-      return cmdMerge(cmd.options);
+  if (cmd.command === 'help') {
+    process.stdout.write(usage(cmd.topic, ctx) + '\n');
+    return cmd.implicit ? EXIT.USAGE : EXIT.OK;
   }
-  return EXIT.USAGE;
+  return (COMMAND_RUNNERS[cmd.command] as (o: unknown) => number | Promise<number>)(cmd.options);
 }
+
+type Options<K> = Extract<Command, { command: K; options: unknown }>['options'];
+
+/** What each command runs, given its parsed options. */
+const COMMAND_RUNNERS: { [K in Exclude<Command['command'], 'help'>]: (o: Options<K>) => number | Promise<number> } = {
+  list: cmdList, run: cmdRun, hunt: cmdHunt, stress: cmdStress, compare: cmdCompare, merge: cmdMerge,
+};
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

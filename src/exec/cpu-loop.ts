@@ -158,7 +158,12 @@ export class CpuLoop {
     const op = c.i32[base];
     const a = c.i32[base + 1];
     const b = c.i32[base + 2];
+    // An op that completes in place breaks out to go on with the next op; an op that sleeps,
+    // schedules, loops or jumps returns with pc (or its continuation) already set.
     switch (op) {
+      case OP.UNLOCK: mutexUnlock(c, p, a); break;
+      case OP.SIGNAL: sendSignal(c, a, p); break;
+      case OP.SET_AFFINITY: setCpusAllowed(c, a, b); break;
       case OP.RUN:
         c.tsd(p, T.op_remaining, a * 1000);
         c.ts(p, T.kpc, K_RUN);
@@ -179,10 +184,6 @@ export class CpuLoop {
         }
         return;
       }
-      case OP.UNLOCK:
-        mutexUnlock(c, p, a);
-        this.next(p);
-        return;
       case OP.SLEEP: {
         c.tsd(p, T.timer_expires, c.now() + a * 1000);
         Atomics.store(c.i32, c.a.t(p) + T.timer_cpu, c.cpu);
@@ -193,17 +194,9 @@ export class CpuLoop {
         __schedule(c, SM.NONE);
         return;
       }
-      case OP.SIGNAL:
-        sendSignal(c, a, p);
-        this.next(p);
-        return;
       case OP.YIELD:
         this.next(p);
         doSchedYield(c, p);
-        return;
-      case OP.SET_AFFINITY:
-        setCpusAllowed(c, a, b);
-        this.next(p);
         return;
       case OP.LOOP_BEGIN: {
         const sp = c.tg(p, T.loop_sp);
@@ -233,6 +226,7 @@ export class CpuLoop {
       default:
         throw new Error(`${c.name(p)}: bad opcode ${op} at pc ${pc}`);
     }
+    this.next(p);
   }
 
   private next(p: number): void {
