@@ -11,7 +11,7 @@
  *   then ratios. A readable table goes to stdout, and the LAST stdout line is one JSON object holding
  *   every figure. Progress lines go to stderr. Nothing here asserts a wall-clock threshold.
  *
- * Machine figures follow the definition "counter / RunResult.elapsedNs" for the whole run. Each
+ * Machine figures follow the definition "counter / RunSnapshot.elapsedNs" for the whole run. Each
  * configuration first does a short discarded run (host-side warm-up: worker boot, tsx cache, OS),
  * but a machine run always starts in fresh worker isolates, so its first ~0.1-0.3 s execute code
  * the JIT has not optimised yet, and elapsedNs also covers the shutdown (a few tens of ms). The
@@ -27,6 +27,7 @@ import type { RunSnapshot } from '../src/machine/snapshot.ts';
 import { workerExecArgv } from '../src/machine/exec-argv.ts';
 import { Arena } from '../src/shm/arena.ts';
 import { M } from '../src/shm/layout.ts';
+import { textTable } from '../src/report/text-table.ts';
 import { Locks } from '../src/sync/spinlock.ts';
 import { EV } from '../src/trace/events.ts';
 import type { Op, Scenario } from '../src/workload/scenario.ts';
@@ -312,12 +313,6 @@ function fmtRatio(x: number | null): string {
   return x === null || !Number.isFinite(x) ? 'n/a' : `${x >= 100 ? x.toFixed(0) : x.toFixed(1)}×`;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => (r[k] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ').trimEnd();
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
 const round = (x: number | null, digits = 0): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 const per = (perSec: number): number | null => (perSec > 0 ? 1e9 / perSec : null);
 const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : a / b);
@@ -386,9 +381,9 @@ async function main(): Promise<void> {
   rows.push(['raw spinlock pairs, 2 workers', '-', String(spinC.pairs), `${fmtRate(spinC.perSec)} pair/s`, fmtNs(per(spinC.perSec)), '', '']);
   rows.push(['host kernel switch (perf pipe)', '-', host.available ? '200000 ops' : '-',
     host.switchNs === null ? 'n/a' : `${fmtRate(1e9 / host.switchNs)} switch/s`, fmtNs(host.switchNs), '', host.available ? '1.0×' : '']);
-  out.push(table(rows));
+  out.push(textTable(rows[0], rows.slice(1), { rule: true }));
   out.push('');
-  out.push('  rate = counter / RunResult.elapsedNs of the whole run (includes the JIT ramp-up and the shutdown);');
+  out.push('  rate = counter / RunSnapshot.elapsedNs of the whole run (includes the JIT ramp-up and the shutdown);');
   out.push('  steady = same counter from the event ring, over the last part of the same run (JIT warm).');
   out.push('  Mutex runs also switched: ' + figs.filter((f) => f.counter === 'acquisitions')
     .map((f) => `${f.key.replace('mutex_', '')} ${f.switches}`).join(', ') + ' times.');

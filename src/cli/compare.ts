@@ -11,6 +11,7 @@ import type { CampaignResult, CaseRecord } from '../results/format.ts';
 import { designByName } from '../proxy/index.ts';
 import type { CompareOptions } from './args.ts';
 import { executeShown, printEnd, us } from './campaign-output.ts';
+import { textTable } from '../report/text-table.ts';
 
 const perRun = (cs: CaseRecord[], f: (c: CaseRecord) => number): number => Math.round(cs.reduce((s, c) => s + f(c), 0) / cs.length);
 
@@ -49,15 +50,7 @@ export function compareTable(r: CampaignResult): string {
       ]);
     }
   }
-  const w = head.map((x, k) => Math.max(x.length, ...rows.map((row) => row[k].length)));
-  const line = (cells: string[]): string => cells.map((c, k) => (k < 4 ? c.padEnd(w[k]) : c.padStart(w[k]))).join('  ').trimEnd();
-  const out = [line(head), line(w.map((n) => '-'.repeat(n)))];
-  let prev = '';
-  for (const row of rows) {
-    if (prev && row[0] !== prev) out.push('');
-    prev = row[0];
-    out.push(line(row));
-  }
+  const out = [textTable(head, rows, { left: 4, rule: true, groups: true })];
   out.push('', 'latencies in us (p50/p99 of the histograms added over the seeds); mwait = mutex waits (rt and fair);',
     'eintr = signal -> -EINTR of mutex_lock_interruptible; counters per run; offense_ms = football\'s "ball"',
     '(the offense tasks\' CPU time: ~0 when donation works, large without proxy execution).');
