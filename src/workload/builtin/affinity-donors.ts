@@ -15,17 +15,15 @@
  *          proxies) when their mask changes: the return migration must honour the new mask
  *          (BUG17's target; assert I6/I18).
  */
-import type { Op, Scenario, TaskSpec } from '../scenario.ts';
+import type { Op, TaskSpec } from '../scenario.ts';
 import {
   at, defineBuiltin, forever, lock, lockInterruptible, ms, range, run, setAffinity, sleep, trylock, us,
 } from './common.ts';
 
 export const affinityDonors = defineBuiltin({
-  name: 'affinity-donors',
+  name: 'affinity-donors', cpus: { min: 4, default: 4 },
   summary: 'T6 affinity-restricted donors: donors pinned to CPU0..1, owners to CPU2..3, lock churn, set_affinity on donors',
-  defaultCpus: 4,
-  minCpus: 4,
-  build(cpus: number): Scenario {
+  build(cpus) {
     const half = Math.floor(cpus / 2);
     const donorCpus = range(half);
     const ownerCpus = range(cpus - half, half);
@@ -72,12 +70,10 @@ export const affinityDonors = defineBuiltin({
     };
 
     return {
-      name: 'affinity-donors',
       description:
         `Affinity-restricted donors (spec T6): donors pinned to CPUs ${donorCpus.join(',')}, owners to `
         + `CPUs ${ownerCpus.join(',')}, rapid lock churn on m0/m1, and a mover that changes the donors' `
         + 'affinity (and one owner\'s) while they are blocked.',
-      cpus,
       duration: '2s',
       mutexes,
       tasks: [...owners, ...donors, mover],

@@ -27,23 +27,18 @@
  * When D's mask is {1} while it sleeps, its next lock makes it a remote donor (CPU1 -> CPU0), which is
  * the ordinary proxy migration + return path, exercised in between.
  */
-import type { Scenario } from '../scenario.ts';
 import { at, defineBuiltin, forever, lock, ms, run, setAffinity, sleep, us } from './common.ts';
 
 export const affinityLocal = defineBuiltin({
-  name: 'affinity-local',
+  name: 'affinity-local', cpus: { min: 2, default: 2 },
   summary: 'BUG17 local donor: D (fifo 50) donates to O on CPU0 while flip (CPU1) cycles D\'s mask {0} -> {1} -> {0,1}',
-  defaultCpus: 2,
-  minCpus: 2,
-  build(cpus: number): Scenario {
+  build(cpus) {
     return {
-      name: 'affinity-local',
       description:
         'BUG17 target (design ttwu-return): owner O (fair, CPU0) holds m0 for 3ms at a time; donor D (fifo 50, '
         + 'allowed {0,1}, first woken on CPU0) locks m0 and donates locally on CPU0; flip (fifo 90, CPU1) cycles '
         + 'D\'s affinity {0} -> {1} -> {0,1} every 0.3-0.7ms, so D\'s mask often excludes its wake_cpu (CPU0) '
         + 'while it is a donor there.' + (cpus > 2 ? ' CPUs 2 and up stay idle.' : ''),
-      cpus,
       duration: '2s',
       mutexes: ['m0'],
       tasks: [

@@ -13,7 +13,6 @@
  * Ck waits for the hog (~40ms), and Bk and Ak with it.
  * With more than 3 CPUs the extra CPUs stay idle.
  */
-import type { Scenario } from '../scenario.ts';
 import { at, defineBuiltin, episodes, lock, ms, run } from './common.ts';
 
 export const CHAIN_EPISODES = 9;
@@ -21,19 +20,15 @@ export const CHAIN_FIRST_MS = 10;
 export const CHAIN_PERIOD_MS = 200;
 
 export const chain3cpu = defineBuiltin({
-  name: 'chain-3cpu',
+  name: 'chain-3cpu', cpus: { min: 3, default: 3 },
   summary: 'T2 cross-CPU chain: A (CPU0) -> m1 owned by B (CPU1) -> m2 owned by C (CPU2), a fifo 50 hog on CPU2',
-  defaultCpus: 3,
-  minCpus: 3,
-  build(cpus: number): Scenario {
+  build() {
     return {
-      name: 'chain-3cpu',
       description:
         'Cross-CPU blocked_on chain (spec T2): A (fifo 80, CPU0) waits on m1 held by B (fifo 60, CPU1), '
         + 'which waits on m2 held by C (fifo 40, CPU2); a fifo 50 hog on CPU2 preempts C. With proxy '
         + `execution C runs with A's priority and the hog is starved. ${CHAIN_EPISODES} episodes, `
         + `${CHAIN_PERIOD_MS}ms apart.`,
-      cpus,
       duration: '2s',
       mutexes: ['m1', 'm2'],
       tasks: episodes(CHAIN_EPISODES, CHAIN_FIRST_MS, CHAIN_PERIOD_MS, (_k, t0, n) => [

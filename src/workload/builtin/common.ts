@@ -18,40 +18,45 @@ export interface BuiltinInfo extends BuiltinScenario {
   aliases?: readonly string[];
 }
 
+/** What a built-in's build() returns: its scenario without the name and the CPU count, which
+ *  defineBuiltin fills in (from the record and from --cpus). */
+export type BuiltinBody = Omit<Scenario, 'name' | 'cpus'> & { description: string };
+
 export interface BuiltinDef {
   name: string;
-  summary: string;
-  defaultCpus: number;
-  minCpus: number;
-  maxCpus?: number;
   aliases?: readonly string[];
-  build(cpus: number): Scenario;
+  summary: string;
+  /** The CPU counts it accepts (max: MAX_BUILTIN_CPUS unless given) and the one used without --cpus. */
+  cpus: { min: number; max?: number; default: number };
+  build(cpus: number): BuiltinBody;
 }
 
 export const MAX_BUILTIN_CPUS = 32;
 
-/** make({cpus}) = build(cpus ?? default), refusing a CPU count outside [minCpus, maxCpus]. */
+/** make({cpus}) = the scenario of build(cpus ?? default), refusing a CPU count outside [min, max]. */
 export function defineBuiltin(d: BuiltinDef): BuiltinInfo {
-  const maxCpus = d.maxCpus ?? MAX_BUILTIN_CPUS;
+  const { min: minCpus, max: maxCpus = MAX_BUILTIN_CPUS, default: defaultCpus } = d.cpus;
   return {
     name: d.name,
     summary: d.summary,
-    defaultCpus: d.defaultCpus,
-    minCpus: d.minCpus,
+    defaultCpus,
+    minCpus,
     maxCpus,
     aliases: d.aliases,
     make(opts: { cpus?: number }): Scenario {
-      const cpus = opts.cpus ?? d.defaultCpus;
-      if (!Number.isInteger(cpus) || cpus < d.minCpus || cpus > maxCpus) {
-        const need = d.minCpus === maxCpus ? `exactly ${cpuCount(d.minCpus)}`
-          : cpus < d.minCpus ? `at least ${cpuCount(d.minCpus)}` : `at most ${cpuCount(maxCpus)}`;
+      const cpus = opts.cpus ?? defaultCpus;
+      if (!Number.isInteger(cpus) || cpus < minCpus || cpus > maxCpus) {
+        const need = minCpus === maxCpus ? `exactly ${cpuCount(minCpus)}`
+          : cpus < minCpus ? `at least ${cpuCount(minCpus)}` : `at most ${cpuCount(maxCpus)}`;
         throw new ScenarioError([{
           file: BUILTIN_FILE_PREFIX + d.name,
           path: 'cpus',
           message: `this built-in needs ${need}, got --cpus ${cpus}`,
         }]);
       }
-      return d.build(cpus);
+      // The keys in the order a scenario file has them.
+      const { description, ...rest } = d.build(cpus);
+      return { name: d.name, description, cpus, ...rest };
     },
   };
 }

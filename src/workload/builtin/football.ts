@@ -38,7 +38,7 @@
  * No mutex is ever released, so no return migration happens: the scenario tests donation and chain
  * walking (two hops: def-hi -> mid -> def-mid -> low -> def-low), not the return designs.
  */
-import type { Scenario, TaskSpec } from '../scenario.ts';
+import type { TaskSpec } from '../scenario.ts';
 import { at, defineBuiltin, forever, lock, ms, range, run, sleep, us } from './common.ts';
 
 /** SCHED_FIFO priorities of ksched_football (higher number = higher priority, as rt_priority). */
@@ -63,11 +63,9 @@ export const FOOTBALL_START_MS = {
 const DURATION_MS = 2000;
 
 export const football = defineBuiltin({
-  name: 'football',
+  name: 'football', cpus: { min: 1, default: 2 },
   summary: 'T4 ksched_football: per CPU a defense chain hi(10)->mid(3)->low(2) over two mutexes; offense (5) must not run under proxy',
-  defaultCpus: 2,
-  minCpus: 1,
-  build(cpus: number): Scenario {
+  build(cpus) {
     const players = range(cpus);
     const all = range(cpus);
     const player = (name: string, prio: number, i: number, startMs: number, program: TaskSpec['program']): TaskSpec => ({
@@ -94,13 +92,11 @@ export const football = defineBuiltin({
     ];
 
     return {
-      name: 'football',
       description:
         `ksched_football (spec T4) with ${cpus} player${cpus === 1 ? '' : 's'} per team: defense-low (fifo 2) `
         + 'holds low<i>, defense-mid (fifo 3) holds mid<i> and waits on low<i>, defense-hi (fifo 10) waits on '
         + 'mid<i>; offense (fifo 5) spins, fans (fifo 15) run 1ms / sleep 2ms, the referee (fifo 20) sleeps. '
         + 'The ball is the offense\'s runtime: large under strategy none, ~0 with proxy execution.',
-      cpus,
       duration: `${DURATION_MS / 1000}s`,
       mutexes: players.flatMap((i) => [`low${i}`, `mid${i}`]),
       tasks,

@@ -28,7 +28,7 @@
  * re-taking the mutex meanwhile, L4 may fire on some seeds. Check the trace before calling it a bug.
  */
 import type { Op, Scenario, TaskSpec } from '../scenario.ts';
-import type { BuiltinInfo } from './common.ts';
+import type { BuiltinBody, BuiltinInfo } from './common.ts';
 import {
   at, defineBuiltin, forever, lock, lockInterruptible, range, repeat, run, setAffinity, signal, sleep, trylock, unlock, us,
 } from './common.ts';
@@ -133,6 +133,10 @@ function genOp(c: Ctx): Op[] {
 
 /** The scenario of seed `seed` on `cpus` CPUs (named fuzz-<seed>). */
 export function makeFuzz(seed: number, cpus: number): Scenario {
+  return fuzzSeeded(seed).make({ cpus });
+}
+
+function fuzzBody(seed: number, cpus: number): BuiltinBody {
   const r = new Rng(seed);
   const nTasks = r.int(FUZZ_TASKS.min, FUZZ_TASKS.max);
   const mutexes = range(r.int(FUZZ_MUTEXES.min, FUZZ_MUTEXES.max)).map((k) => `m${k}`);
@@ -169,10 +173,8 @@ export function makeFuzz(seed: number, cpus: number): Scenario {
   });
 
   return {
-    name: `fuzz-${seed}`,
     description: `Randomized scenario (spec T9) from seed ${seed}: ${nTasks} tasks, ${mutexes.length} mutexes, `
       + 'random programs of every op (see src/workload/builtin/fuzz.ts for the rules).',
-    cpus,
     duration: '2s',
     delayed_dequeue: r.pick([0, 0, 0.3, 0.8]),
     mutexes,
@@ -184,9 +186,8 @@ function fuzzBuiltin(name: string, seed: number, summary: string): BuiltinInfo {
   return defineBuiltin({
     name,
     summary,
-    defaultCpus: 2,
-    minCpus: 1,
-    build: (cpus) => ({ ...makeFuzz(seed, cpus), name }),
+    cpus: { min: 1, default: 2 },
+    build: (cpus) => fuzzBody(seed, cpus),
   });
 }
 

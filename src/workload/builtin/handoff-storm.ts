@@ -27,7 +27,7 @@
  * constantly (owners and donors on both CPUs); under `none` it is a plain mutex stress test. No task
  * is pinned, so I6/I18 can only fire on a broken return migration.
  */
-import type { Op, Scenario, TaskSpec } from '../scenario.ts';
+import type { Op, TaskSpec } from '../scenario.ts';
 import { defineBuiltin, forever, lock, lockInterruptible, range, run, signal, sleep, trylock, us, at } from './common.ts';
 import { Rng } from './prng.ts';
 
@@ -90,19 +90,15 @@ function stormTask(k: number, n: number, cpus: number): TaskSpec {
 }
 
 export const handoffStorm = defineBuiltin({
-  name: 'handoff-storm',
+  name: 'handoff-storm', cpus: { min: 1, default: 2 },
   summary: 'T5 mutex handoff storm: 8 tasks per CPU (max 32) on m0/m1, lock/lock_interruptible/trylock, short and long sections, signals',
-  defaultCpus: 2,
-  minCpus: 1,
-  build(cpus: number): Scenario {
+  build(cpus) {
     const n = Math.min(HANDOFF_TASKS_PER_CPU * cpus, HANDOFF_MAX_TASKS);
     return {
-      name: 'handoff-storm',
       description:
         `Mutex handoff storm (spec T5): ${n} tasks on m0/m1 mixing lock, lock_interruptible and trylock with `
         + 'short (50-200us) and long (1-2ms) critical sections, nested m0->m1, every third task signals '
         + 'another one. Contention is constant, so failed first waiters set HANDOFF.',
-      cpus,
       duration: '2s',
       mutexes: [...MUTEXES],
       tasks: range(n).map((k) => stormTask(k, n, cpus)),

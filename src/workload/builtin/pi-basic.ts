@@ -17,15 +17,13 @@
  *
  * With N CPUs there is one Med per CPU (pinned), L and H may run anywhere (both first woken on CPU0).
  */
-import type { Scenario, TaskSpec } from '../scenario.ts';
+import type { TaskSpec } from '../scenario.ts';
 import { defineBuiltin, forever, lock, ms, range, run, sleep } from './common.ts';
 
 export const piBasic = defineBuiltin({
-  name: 'pi-basic',
+  name: 'pi-basic', cpus: { min: 1, default: 1 },
   summary: 'T3 priority inversion: L (fair) holds m0, H (fifo 90) blocks on it, Med (fifo 50) hogs every CPU',
-  defaultCpus: 1,
-  minCpus: 1,
-  build(cpus: number): Scenario {
+  build(cpus) {
     const hog = (name: string, cpu: number | undefined): TaskSpec => ({
       name,
       policy: 'fifo',
@@ -36,13 +34,11 @@ export const piBasic = defineBuiltin({
     });
     const hogs = cpus === 1 ? [hog('Med', undefined)] : range(cpus).map((c) => hog(`Med${c}`, c));
     return {
-      name: 'pi-basic',
       description:
         'Priority inversion (spec T3). L (fair) holds m0 for 20ms; H (fifo 90) blocks on m0 at 2ms; '
         + `Med (fifo 50, one per CPU) hogs the CPU${cpus === 1 ? '' : 's'} from 3ms. With proxy execution `
         + 'Med gets no CPU while H waits and H waits ~ the rest of L\'s critical section; without it H '
         + 'waits for the whole run.',
-      cpus,
       duration: '2s',
       mutexes: ['m0'],
       tasks: [

@@ -28,8 +28,8 @@
  * (c-fixed) -EINTR promptly.
  * With more than 2 CPUs the extra CPUs stay idle.
  */
-import type { Scenario, TaskSpec } from '../scenario.ts';
-import type { BuiltinInfo } from './common.ts';
+import type { TaskSpec } from '../scenario.ts';
+import type { BuiltinBody, BuiltinInfo } from './common.ts';
 import { at, defineBuiltin, episodes, forever, lock, lockInterruptible, ms, run, signal, sleep } from './common.ts';
 
 export type SeedVariant = 'S1' | 'S2' | 'S3' | 'S4';
@@ -45,7 +45,7 @@ const SUMMARIES: Record<SeedVariant, string> = {
   S4: 'T1/S4 seed signal: as S2, with CPU1 saturated by a fifo 70 hog while B holds m0',
 };
 
-function build(variant: SeedVariant, cpus: number): Scenario {
+function build(variant: SeedVariant): BuiltinBody {
   const tasks = episodes(SEED_EPISODES, SEED_FIRST_MS, SEED_PERIOD_MS, (k, t0, n): TaskSpec[] => {
     const out: TaskSpec[] = [];
     if (variant !== 'S3' || k === 0) {
@@ -74,12 +74,9 @@ function build(variant: SeedVariant, cpus: number): Scenario {
     });
     return out;
   });
-  const name = variant === 'S1' ? 'seed-signal' : `seed-signal-${variant.toLowerCase()}`;
   return {
-    name,
     description: `${SUMMARIES[variant]}. ${SEED_EPISODES} episodes, ${SEED_PERIOD_MS}ms apart `
       + '(see src/workload/builtin/seed-signal.ts for the timeline).',
-    cpus,
     duration: '2s',
     mutexes: ['m0'],
     tasks,
@@ -91,9 +88,8 @@ function variantBuiltin(variant: SeedVariant): BuiltinInfo {
     name: variant === 'S1' ? 'seed-signal' : `seed-signal-${variant.toLowerCase()}`,
     aliases: variant === 'S1' ? ['seed-signal-s1'] : undefined,
     summary: SUMMARIES[variant],
-    defaultCpus: 2,
-    minCpus: 2,
-    build: (cpus) => build(variant, cpus),
+    cpus: { min: 2, default: 2 },
+    build: () => build(variant),
   });
 }
 

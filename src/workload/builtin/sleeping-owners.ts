@@ -35,15 +35,13 @@
  *   ttwu-blocks-fixed: must run clean, signals return -EINTR promptly (eintr column).
  *   none: plain sleeping locks; a baseline for the eintr and wait numbers.
  */
-import type { Scenario, TaskSpec } from '../scenario.ts';
+import type { TaskSpec } from '../scenario.ts';
 import { defineBuiltin, forever, lock, lockInterruptible, ms, run, signal, sleep, us, at, onCpu } from './common.ts';
 
 export const sleepingOwners = defineBuiltin({
-  name: 'sleeping-owners',
+  name: 'sleeping-owners', cpus: { min: 2, default: 2 },
   summary: 'T7 sleeping owners: fair owners (CPU1) sleep holding m0/m1, fair+fifo donors (CPU0), signals, delayed_dequeue 0.8',
-  defaultCpus: 2,
-  minCpus: 2,
-  build(cpus: number): Scenario {
+  build(cpus) {
     const both = [0, 1];
     const tasks: TaskSpec[] = [
       {
@@ -113,13 +111,11 @@ export const sleepingOwners = defineBuiltin({
       },
     ];
     return {
-      name: 'sleeping-owners',
       description:
         'Sleeping and delayed owners (spec T7): fair owners on CPU1 sleep while holding m0/m1 (O3 holds m0 '
         + 'and waits on m1: a chain), fair and fifo donors on CPU0 lock_interruptible them, two signallers; '
         + 'delayed_dequeue 0.8. Targets BUG1, BUG8, BUG11, BUG20.'
         + (cpus > 2 ? ' CPUs 2 and up stay idle.' : ''),
-      cpus,
       duration: '2s',
       delayed_dequeue: 0.8,
       mutexes: ['m0', 'm1'],

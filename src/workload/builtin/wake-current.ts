@@ -29,7 +29,7 @@
  *   ttwu-blocks-fixed: must run clean.
  *   none: plain mutex + signal stress (baseline eintr numbers).
  */
-import type { Op, Scenario, TaskSpec } from '../scenario.ts';
+import type { Op, TaskSpec } from '../scenario.ts';
 import { at, defineBuiltin, forever, lock, lockInterruptible, run, signal, sleep, us, onCpu } from './common.ts';
 
 export const WAKE_CURRENT_WAITERS = ['W0', 'W1', 'W2', 'W3'] as const;
@@ -40,11 +40,9 @@ function signaller(periodsUs: number[], order: string[]): Op[] {
 }
 
 export const wakeCurrent = defineBuiltin({
-  name: 'wake-current',
+  name: 'wake-current', cpus: { min: 2, default: 2 },
   summary: 'T8 wake-current: 4 waiters lock_interruptible m0 while 2 signallers hit them every 100-300us, owners on both CPUs',
-  defaultCpus: 2,
-  minCpus: 2,
-  build(cpus: number): Scenario {
+  build(cpus) {
     const both = [0, 1];
     const waiterLoop = (pauseUs: number): Op[] => [forever([lockInterruptible('m0', [run(us(50))]), sleep(us(pauseUs))])];
     const tasks: TaskSpec[] = [
@@ -64,13 +62,11 @@ export const wakeCurrent = defineBuiltin({
       },
     ];
     return {
-      name: 'wake-current',
       description:
         'Wake-current injection (spec T8): waiters W0..W3 loop on lock_interruptible(m0) with 50us critical '
         + 'sections, owners H0 (CPU0) and H1 (CPU1) keep m0 busy, signallers S0/S1 (fifo 90) signal the '
         + 'waiters every 100-300us, often between set_current_state and schedule(). Targets BUG9 and the '
         + 'p == current path of BUG11.' + (cpus > 2 ? ' CPUs 2 and up stay idle.' : ''),
-      cpus,
       duration: '2s',
       mutexes: ['m0'],
       tasks,

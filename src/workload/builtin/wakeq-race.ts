@@ -14,19 +14,14 @@
  * With the kernel's order (next cleared before the wakeup) the second add succeeds. Run with
  * `--chaos 1 --chaos-max 2ms --chaos-window wake_up_q:after_wake` to widen the window.
  */
-import type { Scenario } from '../scenario.ts';
 import { defineBuiltin, forever, lock, run, us } from './common.ts';
 
 export const wakeqRace = defineBuiltin({
-  name: 'wakeq-race',
+  name: 'wakeq-race', cpus: { min: 2, default: 3 },
   summary: 'BUG18 set-up: one fair task per CPU hammers m0 with tiny critical sections (wake_q add/clear race)',
-  defaultCpus: 3,
-  minCpus: 2,
-  build(cpus: number): Scenario {
+  build(cpus) {
     return {
-      name: 'wakeq-race',
       description: 'One fair task per CPU locks m0 for 30us, then runs 20us, forever: unlocks and steals overlap constantly.',
-      cpus,
       duration: '2s',
       mutexes: ['m0'],
       tasks: Array.from({ length: cpus }, (_, c) => ({
