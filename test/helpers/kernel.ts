@@ -223,12 +223,7 @@ export function directed(opts: { cpus: number; tasks: Partial<TaskSpec>[]; mutex
       for (let j = k; j < n - 1; j++) a.i32[q + j] = a.i32[q + j + 1];
       rset(a, from, R.nr_queued, n - 1);
       rset(a, from, R.nr_running, rget(a, from, R.nr_running) - 1);
-      const m = rget(a, to, R.nr_queued);
-      a.i32[a.queue(to) + m] = p;
-      rset(a, to, R.nr_queued, m + 1);
-      rset(a, to, R.nr_running, rget(a, to, R.nr_running) + 1);
-      tset(a, p, T.list_cpu, to);
-      tset(a, p, T.cpu, to);
+      placeQueued(a, p, to, tget(a, p, T.__state)); // still queued, now on `to`
     },
     tg: (n, f) => tget(a, id(n), f),
     ts: (n, f, v) => tset(a, id(n), f, v),

@@ -69,6 +69,20 @@ function machine(opts: Parameters<typeof directed>[0]): Directed {
 }
 
 /** the global invariants (the sampler's check) on the planted machine, judged as the design would */
+/** A (fifo 50) is rq0->curr, about to lock m0; B (fair) is rq1->curr and holds m0. */
+function waiterAndOwnerRunning(strategy: string, bugs: number[]): Directed {
+  const d = machine({
+    cpus: 2, strategy, bugs,
+    tasks: [{ name: 'A', policy: 'fifo', prio: 50, affinity: [0] }, { name: 'B', policy: 'fair', affinity: [1] }],
+  });
+  d.enqueue('B', 1);
+  d.setCurr('B', 1);
+  d.enqueue('A', 0);
+  d.setCurr('A', 0);
+  d.hold(M0, 'B', []);
+  return d;
+}
+
 function global(d: Directed, strategy: string): string | null {
   const design = designByName(strategy)!;
   const v = checkGlobal(d.a, { proxy: design.proxy, names: d.names, runningBlockedIllegal: design.runningBlockedIllegal });
@@ -330,16 +344,8 @@ describe('ttwuCurrent: a wakeup of current inside its mutex_lock (M10..M11)', ()
   ];
   for (const { strategy, bugs, clears } of cases) {
     it(`${strategy}${bugs.length ? ` +BUG${bugs[0]}` : ''}: blocked_on ${clears ? 'cleared' : 'kept'} by the p == current path`, () => {
-      const d = machine({
-        cpus: 2, strategy, bugs,
-        tasks: [{ name: 'A', policy: 'fifo', prio: 50, affinity: [0] }, { name: 'B', policy: 'fair', affinity: [1] }],
-      });
+      const d = waiterAndOwnerRunning(strategy, bugs);
       const A = d.id('A');
-      d.enqueue('B', 1);
-      d.setCurr('B', 1);
-      d.enqueue('A', 0);
-      d.setCurr('A', 0);
-      d.hold(M0, 'B', []);
       let woke: boolean | undefined;
       const fired = atGates(d, { 'mutex_lock:M10_M11': () => { woke = tryToWakeUp(d.cpu[0], A, TASK_NORMAL, 0); } });
       expect(mutexLock(d.cpu[0], A, M0, TASK.UNINTERRUPTIBLE)).toBe(LOCK_SCHEDULE);
@@ -434,16 +440,8 @@ describe('design (c) ttwuRunnableBlocked: a blocked task is refused by ttwu_runn
 
   for (const { label, strategy, bugs, open } of holeCases(9)) {
     it(`${label}: the unlock lands between M10 and M11 while the waiter is rq->curr: ${open ? 'the running task is dequeued and blocked again by its own __schedule (I3)' : 'a plain wakeup in place'}`, () => {
-      const d = machine({
-        cpus: 2, strategy, bugs,
-        tasks: [{ name: 'A', policy: 'fifo', prio: 50, affinity: [0] }, { name: 'B', policy: 'fair', affinity: [1] }],
-      });
+      const d = waiterAndOwnerRunning(strategy, bugs);
       const A = d.id('A');
-      d.enqueue('B', 1);
-      d.setCurr('B', 1);
-      d.enqueue('A', 0);
-      d.setCurr('A', 0);
-      d.hold(M0, 'B', []);
       const fired = atGates(d, {
         // CPU1: B unlocks m0; A is its first waiter
         'mutex_lock:M10_M11': () => mutexUnlock(d.cpu[1], d.id('B'), M0),
