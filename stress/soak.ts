@@ -47,8 +47,11 @@ function options(): { durationNs: number; statusNs: number; out: string; firstSe
     usage((e as Error).message.split('\n')[0]);
   }
   if (v.help) usage('the long run: every clean design on every built-in scenario under chaos');
+  // a soak is measured in minutes and hours (scenario durations stay in s and below)
   const dur = (flag: string, s: string): number => {
-    try { return parseDuration(s); } catch (e) { return usage(`--${flag}: ${(e as Error).message}`); }
+    const long = /^(\d{1,4})(m|h)$/.exec(s);
+    if (long) return Number(long[1]) * (long[2] === 'h' ? 3600e9 : 60e9);
+    try { return parseDuration(s); } catch (e) { return usage(`--${flag}: ${(e as Error).message} (or <n>m, <n>h)`); }
   };
   if (!/^\d{1,9}$/.test(v['first-seed']!)) usage(`--first-seed: expected a decimal integer, got ${JSON.stringify(v['first-seed'])}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
