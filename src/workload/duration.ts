@@ -17,17 +17,17 @@ const HINT = 'expected a number and a unit (ns, us, ms, s), e.g. "250us", "2ms",
 export function parseDuration(s: string): number {
   if (typeof s !== 'string') throw new Error(`invalid duration ${describe(s)}: ${HINT}`);
   const m = DURATION_PATTERN.exec(s);
-  if (m === null) throw new Error(`invalid duration ${JSON.stringify(s)}: ${whyInvalid(s)}`);
+  if (m === null) throw new Error(`invalid duration ${show(s)}: ${s.length > 60 ? HINT : whyInvalid(s)}`);
   const [, intPart, fracPart = '', unit] = m;
   const exp = DURATION_UNITS[unit as DurationUnit];
   // Exact decimal arithmetic: "0.1s" is 100000000 ns, not 100000000.00000001.
   const extra = fracPart.slice(exp);
   if (/[1-9]/.test(extra)) {
-    throw new Error(`invalid duration ${JSON.stringify(s)}: finer than 1ns (at most ${exp} decimals with "${unit}")`);
+    throw new Error(`invalid duration ${show(s)}: finer than 1ns (at most ${exp} decimals with "${unit}")`);
   }
   const digits = intPart + fracPart.slice(0, exp).padEnd(exp, '0');
   const ns = BigInt(digits);
-  if (ns > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`invalid duration ${JSON.stringify(s)}: too large`);
+  if (ns > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`invalid duration ${show(s)}: too large`);
   return Number(ns);
 }
 
@@ -80,5 +80,10 @@ function trim(x: string): string {
 }
 
 function describe(v: unknown): string {
-  return v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+  return v === undefined ? 'undefined' : typeof v === 'string' ? show(v) : String(JSON.stringify(v) ?? v).slice(0, 60);
+}
+
+/** A duration string as a message shows it: quoted, at most 60 characters, then "…" and its length. */
+function show(s: string): string {
+  return s.length <= 60 ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, 60)).slice(0, -1)}…" (${s.length} chars)`;
 }

@@ -30,7 +30,35 @@ export const OP = {
 } as const;
 export const OP_NAME: Record<number, string> = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k.toLowerCase()]));
 export const OP_WORDS = 4;
+/** Repeats inside one another: the task's loop_stack holds 4 [start pc, remaining] pairs. */
 export const MAX_LOOP_DEPTH = 4;
+/** The largest value an arena word holds (program words are i32). */
+export const MAX_WORD = 0x7fff_ffff;
+/** Ops inside one another (critical sections and repeat bodies together), like lockdep's
+ *  MAX_LOCK_DEPTH; deeper than this is refused before anything recursive walks the program. */
+export const MAX_OP_NESTING = 48;
+/** Compiled ops per task, END included (the arena gives every task prog_len = the longest program's
+ *  words; OP_WORDS words an op). No built-in needs a tenth of it. */
+export const MAX_PROGRAM_OPS = 4096;
+
+/** Compiled ops of a list of (valid) ops: a lock with "critical" adds its UNLOCK, a repeat its LOOP_END. */
+export function compiledOps(ops: readonly Op[]): number {
+  let n = 0;
+  const stack: (readonly Op[])[] = [ops];
+  while (stack.length > 0) {
+    for (const op of stack.pop()!) {
+      n++;
+      if ((op.op === 'lock' || op.op === 'lock_interruptible' || op.op === 'trylock') && op.critical) {
+        n++;
+        stack.push(op.critical);
+      } else if (op.op === 'repeat') {
+        n++;
+        stack.push(op.body);
+      }
+    }
+  }
+  return n;
+}
 
 export interface Compiled {
   /** per task, its words */
@@ -39,7 +67,10 @@ export interface Compiled {
   progLen: number;
 }
 
-function us(d: string): number { return Math.max(1, Math.round(parseDuration(d) / 1000)); }
+/** A run or sleep duration as its program word: whole µs, at least 1 (must be <= MAX_WORD). */
+export function durationWord(d: string): number { return Math.max(1, Math.round(parseDuration(d) / 1000)); }
+
+const us = durationWord;
 
 /** Compile task k of the scenario; idOf maps a task name to its arena task id. */
 export function compileTask(s: Scenario, k: number, idOf: (name: string) => number): number[] {

@@ -86,7 +86,7 @@ export const EXPECTED: Record<string, string> = {
   '#/$defs/taskRef': 'a task name or "self"',
   '#/$defs/ops': 'a list of ops',
   '#/$defs/op': 'an op object such as {"op": "run", "for": "1ms"}',
-  '#/$defs/op_repeat/properties/times': 'an integer >= 1, or -1 for forever',
+  '#/$defs/op_repeat/properties/times': 'an integer 1..2147483647 (a 32-bit program word), or -1 for forever',
 };
 
 /** What the items of a list at this schema node are ("must list at least one task"). */
@@ -109,14 +109,35 @@ export const NOT_MESSAGE: Record<string, string> = {
   '#/$defs/task/properties/name': '{value} is reserved (ops use it for the task running them)',
 };
 
+/** Longest piece of a value a message shows. */
+export const CLIP_CHARS = 60;
+
+/** A string cut for a message: at most CLIP_CHARS characters, then "…" and its length. */
+export function clip(s: string, max = CLIP_CHARS): string {
+  if (s.length <= max) return s;
+  // (not in the middle of a surrogate pair)
+  const cut = /[\ud800-\udbff]/.test(s[max - 1]) ? max - 1 : max;
+  return `${s.slice(0, cut)}…(${s.length} chars)`;
+}
+
+/** A string in double quotes for a message, cut (clip) and escaped so it stays on one line. */
+export function quote(s: string, max = CLIP_CHARS): string {
+  if (s.length <= max) return JSON.stringify(s).replace(/[\u0080-\u009f\u2028\u2029]/g, escapeChar);
+  return `${quote(s.slice(0, /[\ud800-\udbff]/.test(s[max - 1]) ? max - 1 : max), max).slice(0, -1)}…" (${s.length} chars)`;
+}
+
+function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
 /** How a value is shown after "got". */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v);
-  return String(v);
+  if (typeof v === 'string') return quote(v);
+  return clip(String(v));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,7 +149,7 @@ export type PathSegment = string | number;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export function pathKey(path: string, key: string): string {
-  if (!IDENT.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  if (!IDENT.test(key) || key.length > CLIP_CHARS) return `${path}[${quote(key)}]`;
   return path === '' ? key : `${path}.${key}`;
 }
 
@@ -142,7 +163,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
 
 export function parsePath(path: string): PathSegment[] {
   const out: PathSegment[] = [];
-  for (const m of path.matchAll(/\.?([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+  for (const m of path.matchAll(/\.?([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")(?: \(\d+ chars\))?\]/g)) {
     out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(m[3]) as string));
   }
   return out;
@@ -156,7 +177,7 @@ function pointerSegments(pointer: string, doc: unknown): PathSegment[] {
     const k = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     const seg = Array.isArray(v) ? Number(k) : k;
     out.push(seg);
-    v = (v as Record<PathSegment, unknown> | undefined)?.[seg];
+    v = member(v, seg);
   }
   return out;
 }
@@ -238,7 +259,7 @@ function explain(e: ErrorObject, doc: unknown, branches: Map<string, SchemaNode>
       const allowed = Object.keys(node.properties ?? {});
       const disc = discriminator(node);
       const forWhat = disc !== undefined ? ` for ${disc.key} ${JSON.stringify(disc.value)}` : '';
-      return one(`unknown key ${JSON.stringify(key)}${forWhat} (allowed: ${allowed.join(', ')})${didYouMean(key, allowed)}`,
+      return one(`unknown key ${quote(key)}${forWhat} (allowed: ${allowed.join(', ')})${suggest(key, allowed)}`,
         pathKey(path, key));
     }
     case 'false schema': {
@@ -253,7 +274,7 @@ function explain(e: ErrorObject, doc: unknown, branches: Map<string, SchemaNode>
         return one(`expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describeValue(v)}`);
       }
       const what = typeof segs[segs.length - 1] === 'string' ? ` ${String(segs[segs.length - 1])}` : ' value';
-      return one(`unknown${what} ${JSON.stringify(v)} (allowed: ${allowed.join(', ')})${didYouMean(v, allowed)}`);
+      return one(`unknown${what} ${quote(v)} (allowed: ${allowed.join(', ')})${suggest(v, allowed)}`);
     }
     case 'uniqueItems':
       return duplicates(v as unknown[], path, ITEM[pointerOf(node)] ?? 'item');
@@ -282,6 +303,11 @@ function explain(e: ErrorObject, doc: unknown, branches: Map<string, SchemaNode>
     default:
       return one(e.message ?? `fails the schema's "${e.keyword}"`);
   }
+}
+
+/** didYouMean, for words of a sane length (its edit distance is quadratic). */
+function suggest(input: string, candidates: readonly string[]): string {
+  return input.length <= CLIP_CHARS ? didYouMean(input, candidates) : '';
 }
 
 /** "1..99", ">= 0", "" for a node's numeric bounds. */
@@ -416,8 +442,13 @@ function duplicates(list: unknown[], path: string, noun: string): PathProblem[] 
 
 const ifCache = new WeakMap<object, ValidateFunction>();
 
-/** The schema nodes that apply to the value at `segs` (following $ref, allOf and matching if/then). */
-function nodesAt(doc: unknown, segs: readonly PathSegment[]): SchemaNode[] {
+/** The member `seg` of a JSON value, own properties only (`constructor` is not a key of `{}`). */
+function member(v: unknown, seg: PathSegment): unknown {
+  return typeof v === 'object' && v !== null && Object.hasOwn(v, seg) ? (v as Record<PathSegment, unknown>)[seg] : undefined;
+}
+
+/** The schema nodes that apply to value `v` at node `n` (following $ref, allOf and matching if/then). */
+function expandNode(n: SchemaNode, v: unknown, out: SchemaNode[]): SchemaNode[] {
   const { ajv: a } = compiled();
   const expand = (n: SchemaNode, v: unknown, out: SchemaNode[]): SchemaNode[] => {
     out.push(n);
@@ -435,28 +466,27 @@ function nodesAt(doc: unknown, segs: readonly PathSegment[]): SchemaNode[] {
     }
     return out;
   };
-  let v = doc;
-  let nodes = expand(SCHEMA, v, []);
-  for (const seg of segs) {
-    v = (v as Record<PathSegment, unknown> | undefined)?.[seg];
-    const next: SchemaNode[] = [];
-    for (const n of nodes) {
-      const sub = typeof seg === 'number' ? n.items : n.properties?.[seg];
-      if (typeof sub === 'object') expand(sub, v, next);
-    }
-    nodes = next;
-  }
-  return nodes;
+  return expand(n, v, out);
 }
 
 /** A sort key for a problem path: per segment, the key's place among its object's schema keys
- *  (-1: unknown) or the list index. Compare with compareOrderKeys. */
+ *  (-1: unknown) or the list index. Compare with compareOrderKeys. (One walk down the path.) */
 export function orderKey(doc: unknown, segs: readonly PathSegment[]): number[] {
-  return segs.map((seg, i) => {
-    if (typeof seg === 'number') return seg;
-    const keys = [...new Set(nodesAt(doc, segs.slice(0, i)).flatMap((n) => Object.keys(n.properties ?? {})))];
-    return keys.indexOf(seg);
-  });
+  const out: number[] = [];
+  let v = doc;
+  let nodes = expandNode(SCHEMA, v, []);
+  for (const seg of segs) {
+    if (typeof seg === 'number') out.push(seg);
+    else out.push([...new Set(nodes.flatMap((n) => Object.keys(n.properties ?? {})))].indexOf(seg));
+    v = member(v, seg);
+    const next: SchemaNode[] = [];
+    for (const n of nodes) {
+      const sub = typeof seg === 'number' ? n.items : n.properties !== undefined && Object.hasOwn(n.properties, seg) ? n.properties[seg] : undefined;
+      if (typeof sub === 'object') expandNode(sub, v, next);
+    }
+    nodes = next;
+  }
+  return out;
 }
 
 export function compareOrderKeys(a: readonly number[], b: readonly number[]): number {

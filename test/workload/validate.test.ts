@@ -259,10 +259,10 @@ describe('validateScenario', () => {
 
   it('repeat: times >= 1 or -1, body non-empty', () => {
     expect(problems(mutate((d) => { d.tasks[1].program[0].times = 0; }))).toEqual([
-      'scn.json: tasks[1].program[0].times: expected an integer >= 1, or -1 for forever, got 0',
+      'scn.json: tasks[1].program[0].times: expected an integer 1..2147483647 (a 32-bit program word), or -1 for forever, got 0',
     ]);
     expect(problems(mutate((d) => { d.tasks[1].program[0].times = -2; }))).toEqual([
-      'scn.json: tasks[1].program[0].times: expected an integer >= 1, or -1 for forever, got -2',
+      'scn.json: tasks[1].program[0].times: expected an integer 1..2147483647 (a 32-bit program word), or -1 for forever, got -2',
     ]);
     expect(problems(mutate((d) => { d.tasks[1].program[0].times = -1; }))).toEqual([]);
     expect(problems(mutate((d) => { d.tasks[1].program[0].body = []; }))).toEqual([
@@ -288,7 +288,7 @@ describe('validateScenario', () => {
     expect(problems(mutate((d) => {
       d.tasks[0].program[0].critical.push({ op: 'lock', mutex: 'm0' }, { op: 'unlock', mutex: 'm0' }, { op: 'trylock', mutex: 'm0' });
     }))).toEqual([
-      'scn.json: tasks[0].program[0].critical[1].mutex: mutex "m0" is already held here (locked by tasks[0].program[0]); locking it again would deadlock',
+      'scn.json: tasks[0].program[0].critical[1].mutex: possible recursive locking: mutex "m0" is already held here (locked by tasks[0].program[0]); locking it again would deadlock',
       'scn.json: tasks[0].program[0].critical[2].mutex: unlocks "m0" inside its own critical section (tasks[0].program[0] unlocks it at the end)',
     ]);
   });
@@ -429,7 +429,7 @@ describe('files', () => {
       'f.json:1:7: JSON syntax error: unexpected word "tru" (strings must be in double quotes; literals are true, false, null)');
     expect(msg('{"a": "\\q"}')).toBe('f.json:1:8: JSON syntax error: invalid escape "\\q" in string');
     expect(msg('{} {}')).toBe('f.json:1:4: JSON syntax error: unexpected "{" after the end of the JSON document');
-    expect(msg(`{"a": ${'['.repeat(2000)}${']'.repeat(2000)}}`)).toMatch(/^f\.json:1:\d+: JSON syntax error: nested too deeply/);
+    expect(msg(`{"a": ${'['.repeat(2000)}${']'.repeat(2000)}}`)).toMatch(/^f\.json:1:\d+: a\[0\]\[0\].*: nested too deeply: more than 128 levels/);
   });
 
   it('duplicate keys are reported with the other problems', () => {
