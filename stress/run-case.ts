@@ -49,7 +49,7 @@ export default async function runCase(t: CaseTask): Promise<CaseRecord> {
     const r = await runMachine({
       scenario, strategy: t.strategy, cpus, durationNs: t.durationNs, seed: t.seed,
       chaos: t.chaos ? { p: t.chaos.p, maxNs: t.chaos.maxNs, windows: null } : null,
-      keepEvents: true, abortSignal: ac.signal,
+      keepEvents: false, abortSignal: ac.signal,
       onProgress: (fraction) => {
         // runMachine listens for 'abort' only once its CPUs are up: an abort that came while they were
         // booting is delivered again here (the progress callback runs in its main loop).

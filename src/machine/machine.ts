@@ -6,10 +6,16 @@
  *   buildArena ─> CpuWorkers (boot, ready) ─> park = 0 ─┬─ every 10 ms: drain rings, progress
  *                                                       └─ every samplerMs: stopTheWorld
  *   stop = 1 ─> every CPU done (or soft lockup) ─> terminate ─> takeSnapshot
+ *
+ * Every drained batch (merged by time) goes to the streaming wait analysis and to a bounded per-CPU
+ * tail (the failure artifact's last events); the events themselves are kept only for a trace
+ * (keepEvents), so memory does not grow with the run's length.
  */
 import { buildArena, type ArenaSpec } from '../workload/boot.ts';
 import { designByName } from '../proxy/index.ts';
-import { RingReader, mergeByTime, type TraceEvent } from '../trace/ring.ts';
+import { EventTail, RingReader, mergeByTime, type TraceEvent } from '../trace/ring.ts';
+import { WaitAnalysis } from '../trace/waits.ts';
+import { T } from '../shm/layout.ts';
 import { Watchdog } from '../check/watchdog.ts';
 import { lockName } from '../sync/lockdep.ts';
 import { CpuWorkers } from './cpu-workers.ts';
@@ -18,7 +24,7 @@ import { takeSnapshot, type RunSnapshot } from './snapshot.ts';
 
 export interface MachineOptions extends ArenaSpec {
   durationNs: number;
-  /** keep every event (for --trace); otherwise only the last ring's worth */
+  /** keep every event (for --trace); otherwise only the last TAIL_PER_CPU of each CPU */
   keepEvents?: boolean;
   /** stop-the-world sampler period (ms); 0 = off */
   samplerMs?: number;
@@ -35,6 +41,8 @@ const BOOT_TIMEOUT_MS = 60_000;
 /** after `stop`, how long every CPU has to finish its step before it is a soft lockup */
 const STOP_TIMEOUT_MS = 3000;
 const POLL_MS = 10;
+/** events kept per CPU whatever the run keeps (at least what the failure artifact shows) */
+export const TAIL_PER_CPU = 64;
 
 /** Run a scenario on real CPU workers. */
 export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
@@ -46,6 +54,34 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   const findings = cpus.findings;
   const events: TraceEvent[] = [];
   const reader = new RingReader(a);
+  const tail = new EventTail(a.nrCpus, TAIL_PER_CPU);
+  // priorities are static (set at boot): read them from the arena as the events come
+  const waits = new WaitAnalysis((t) => (t >= 0 && t < a.nrTasks ? a.i32[a.t(t) + T.prio] : -1), (t) => t < a.nrCpus);
+  let eventsSeen = 0;
+  /** events stamped after the last drain began: held back to the next batch */
+  let pending: TraceEvent[] = [];
+  /**
+   * Drain what the CPUs wrote since the last time, merge it by time, analyse it, keep its tail (and
+   * all of it for a trace). The rings are read one after the other, so an event stamped after the
+   * drain began may be in this batch while an older one of another CPU is not yet: such events wait
+   * for the next batch. (An event can still come late: a CPU thread preempted between stamping an
+   * event and publishing it. WaitAnalysis takes it as it comes.)
+   */
+  const drain = (all: boolean): void => {
+    const cutoff = a.now();
+    const batch = pending;
+    reader.drain(batch);
+    if (!batch.length) return;
+    mergeByTime(batch);
+    let n = batch.length;
+    if (!all) while (n > 0 && batch[n - 1].time > cutoff) n--;
+    pending = batch.slice(n);
+    batch.length = n;
+    eventsSeen += n;
+    waits.feed(batch);
+    tail.push(batch);
+    if (o.keepEvents) for (const e of batch) events.push(e);
+  };
   const watchdog = new Watchdog(a, names);
   let samples = 0;
   let i10 = 0;
@@ -70,7 +106,7 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   o.abortSignal?.addEventListener('abort', onAbort);
   while (!cpus.allDone) {
     await new Promise((r) => setTimeout(r, POLL_MS));
-    if (o.keepEvents) reader.drain(events);
+    drain(false);
     const elapsed = a.now();
     o.onProgress?.(Math.min(1, elapsed / o.durationNs));
     if (a.hdrAtomic('abort') !== 0 || elapsed >= o.durationNs || interrupted) break;
@@ -98,11 +134,14 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   return finish();
 
   function finish(): RunSnapshot {
-    reader.drain(events);
+    drain(true);
+    const elapsedNs = stoppedAt || (a.t0 ? a.now() : 0);
     return takeSnapshot({
       arena: a, names, scenario: o.scenario, strategy: o.strategy, proxy: design.proxy, seed: o.seed, bugs: [...(o.bugs ?? [])],
-      durationNs: o.durationNs, elapsedNs: stoppedAt || (a.t0 ? a.now() : 0), interrupted,
-      events: mergeByTime(events), eventsLost: reader.lost, findings, samples, i10,
+      durationNs: o.durationNs, elapsedNs, interrupted,
+      // a late event can straddle two batches: sort once more
+      events: o.keepEvents ? mergeByTime(events) : tail.events(), eventsSeen, eventsLost: reader.lost, findings, samples, i10,
+      waits: waits.finish(elapsedNs),
       liveness: { stranded_observations: watchdog.strandedObservations, stranded_longest_samples: watchdog.strandedLongest },
       histograms: cpus.histograms,
       chaos: o.chaos ? { fired: cpus.chaosFired, passed: cpus.chaosPassed } : null,

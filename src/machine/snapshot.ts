@@ -9,7 +9,7 @@ import { dumpArena, type ArenaDump } from '../shm/dump.ts';
 import type { Scenario } from '../workload/scenario.ts';
 import type { TraceEvent } from '../trace/ring.ts';
 import type { TraceContext } from '../trace/ftrace.ts';
-import { analyseWaits, type WaitStats } from '../trace/waits.ts';
+import type { WaitStats } from '../trace/waits.ts';
 import type { HistogramSet } from '../trace/metrics.ts';
 import { suiteChecks, type SuiteResult } from './suites.ts';
 import { judge, type Finding, type Verdict } from './findings.ts';
@@ -38,8 +38,10 @@ export interface RunSnapshot {
   // ---- the kernel at the end, by kernel field names ----
   kernel: ArenaDump;
   // ---- what the run saw ----
-  /** every event when the run kept them, else the last ring's worth; merged by time */
+  /** every event when the run kept them (a trace), else the last 64 of each CPU; merged by time */
   events: TraceEvent[];
+  /** events drained from the rings over the whole run (kept or not) */
+  eventsSeen: number;
   eventsLost: number;
   findings: Finding[];
   /** stop-the-world samples taken */
@@ -51,7 +53,8 @@ export interface RunSnapshot {
   histograms: Record<string, string>;
   chaos: { fired: Record<string, number>; passed: Record<string, number> } | null;
   // ---- analysed once ----
-  /** every mutex wait: who waited, how long, how much of it the owner chain ran, the inversion */
+  /** every mutex wait: who waited, how long, how much of it the owner chain ran, the inversion
+   *  (analysed while the run went, batch by batch: trace/waits.ts) */
   waits: WaitStats[];
   /** suite-level results (football's ball) */
   suite: SuiteResult;
@@ -62,7 +65,7 @@ export interface RunSnapshot {
 }
 
 /** What the machine hands over when it has stopped: the stopped arena, and what the run saw. */
-export type SnapshotInput = Omit<RunSnapshot, 'nrCpus' | 'kernel' | 'histograms' | 'waits' | 'suite' | 'verdict' | 'failure'> & {
+export type SnapshotInput = Omit<RunSnapshot, 'nrCpus' | 'kernel' | 'histograms' | 'suite' | 'verdict' | 'failure'> & {
   arena: Arena;
   /** the design proxies (football's negative control runs without) */
   proxy: boolean;
@@ -74,15 +77,14 @@ export type SnapshotInput = Omit<RunSnapshot, 'nrCpus' | 'kernel' | 'histograms'
 export function takeSnapshot(x: SnapshotInput): RunSnapshot {
   const kernel = dumpArena(x.arena, x.names, x.scenario.mutexes);
   const nrCpus = x.arena.nrCpus;
-  const waits = analyseWaits(x.events, x.elapsedNs, (t) => kernel.tasks[t]?.prio ?? -1, (t) => t < nrCpus);
-  for (const w of waits) for (const v of w.perWait) x.histograms.record('inversion', v);
+  for (const w of x.waits) for (const v of w.perWait) x.histograms.record('inversion', v);
   const suite = suiteChecks(kernel.tasks, x.scenario.name, x.proxy, x.elapsedNs);
   const findings = [...x.findings];
   if (suite.failure && !x.interrupted && !findings.some((f) => f.kind !== 'warn')) {
     findings.push({ kind: 'violation', id: suite.failure.id, msg: suite.failure.msg, cpu: -1, tasks: [], time: x.elapsedNs });
   }
   const { arena: _arena, proxy: _proxy, ...seen } = x;
-  return { ...seen, nrCpus, kernel, findings, histograms: x.histograms.encode(), waits, suite, ...judge(findings, x.interrupted) };
+  return { ...seen, nrCpus, kernel, findings, histograms: x.histograms.encode(), suite, ...judge(findings, x.interrupted) };
 }
 
 /** What the trace exporters need to name tasks, pids, priorities and mutexes. */

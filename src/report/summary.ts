@@ -111,7 +111,7 @@ export function summarize(r: RunSnapshot): RunSummary {
     liveness: r.liveness,
     suite: r.suite,
     findings: r.findings, warnings: k.header.nr_warns, i10_observed: r.i10, samples: r.samples,
-    events: r.events.length, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
+    events: r.eventsSeen, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
     verdict: r.verdict,
   };
 }

@@ -44,6 +44,32 @@ export class RingReader {
   }
 }
 
+/**
+ * The last `perCpu` events of every CPU, kept whatever the run keeps: the failure artifact shows
+ * them. Memory is bounded by nrCpus x perCpu events.
+ */
+export class EventTail {
+  private readonly per: TraceEvent[][];
+  constructor(nrCpus: number, private readonly perCpu: number) {
+    this.per = Array.from({ length: nrCpus }, () => []);
+  }
+
+  push(batch: readonly TraceEvent[]): void {
+    for (const e of batch) {
+      const l = this.per[e.cpu];
+      if (!l) continue;
+      l.push(e);
+      // trim in chunks: amortised O(1) per event
+      if (l.length >= 2 * this.perCpu) l.splice(0, l.length - this.perCpu);
+    }
+  }
+
+  /** the kept events, the last perCpu of each CPU, merged by time */
+  events(): TraceEvent[] {
+    return mergeByTime(this.per.flatMap((l) => l.slice(-this.perCpu)));
+  }
+}
+
 /** Merge by time (stable on CPU and sequence). */
 export function mergeByTime(ev: TraceEvent[]): TraceEvent[] {
   return ev.sort((x, y) => x.time - y.time || x.cpu - y.cpu || x.seq - y.seq);

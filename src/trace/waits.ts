@@ -3,9 +3,17 @@
  * time its owner chain ran, and how much CPU time tasks of lower priority than the waiter, outside
  * that chain, got meanwhile (priority-inversion time). Derived from sched_switch and mutex events.
  *
- * One sweep over the events in time order: the state at each moment (who runs on each CPU, who
- * holds and who waits on each mutex) is kept current, and every stretch between two events is
- * charged to the waits open in it. Cost: O(events x open waits x CPUs).
+ * A streaming sweep in time order: the state at each moment (who runs on each CPU, who holds and who
+ * waits on each mutex) is kept current, and every stretch between two events is charged to the waits
+ * open in it. The machine feeds it each batch it drains from the rings (about every 10 ms), merged by
+ * time within the batch, so no event array is kept. Cost: O(events x open waits x CPUs).
+ *
+ * The approximation of streaming: a batch holds what every CPU had written when its ring was read,
+ * and the rings are read one after the other, so an event can arrive in a later batch than an event
+ * of another CPU that is newer than it. Such a late event is still applied to the state (who runs,
+ * who holds, who waits), but the stretch it would have split was already charged with the state
+ * before it: charging resumes from max(last, t). The error is bounded by the skew of one drain (the
+ * time to read the rings, microseconds) per late event; fed one sorted array, the result is exact.
  */
 import type { TraceEvent } from './ring.ts';
 import { EV } from './events.ts';
@@ -28,35 +36,77 @@ export interface WaitStats {
 
 interface OpenWait { task: number; mutex: number; since: number; inversion: number; stats: WaitStats }
 
-export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioOf: (t: number) => number, isIdle: (t: number) => boolean): WaitStats[] {
-  const curr = new Map<number, number>(); // cpu -> running task
-  const holder = new Map<number, number>(); // mutex -> task holding it
-  const waitingOn = new Map<number, number>(); // task -> mutex
-  const open = new Map<number, OpenWait>(); // task -> its open wait
-  const byKey = new Map<string, WaitStats>();
-  let last = events.length ? events[0].time : 0;
+/** The wait analysis, fed batch by batch: feed() each batch in time order, finish() once at the end. */
+export class WaitAnalysis {
+  private readonly curr = new Map<number, number>(); // cpu -> running task
+  private readonly holder = new Map<number, number>(); // mutex -> task holding it
+  private readonly waitingOn = new Map<number, number>(); // task -> mutex
+  private readonly open = new Map<number, OpenWait>(); // task -> its open wait
+  private readonly byKey = new Map<string, WaitStats>();
+  /** the time charged up to (NaN: nothing fed yet) */
+  private last = NaN;
+  /** events fed, and how many of them were older than the time already charged */
+  fed = 0;
+  late = 0;
 
-  const chainOf = (m: number): Set<number> => {
+  constructor(private readonly prioOf: (t: number) => number, private readonly isIdle: (t: number) => boolean) {}
+
+  /** Apply a batch of events, in time order within the batch. */
+  feed(batch: readonly TraceEvent[]): void {
+    for (const e of batch) this.apply(e);
+  }
+
+  /** Close every open wait at endNs (or the last event, if later) and hand back the stats. */
+  finish(endNs: number): WaitStats[] {
+    const end = Number.isNaN(this.last) ? endNs : Math.max(endNs, this.last);
+    this.advance(end);
+    for (const t of [...this.open.keys()]) this.close(t, end);
+    return [...this.byKey.values()].sort((x, y) => x.task - y.task || x.mutex - y.mutex);
+  }
+
+  private apply(e: TraceEvent): void {
+    this.fed++;
+    if (Number.isNaN(this.last)) this.last = e.time;
+    else if (e.time < this.last) this.late++;
+    this.advance(e.time);
+    switch (e.type) {
+      case EV.SCHED_SWITCH: this.curr.set(e.cpu, e.a); break;
+      case EV.MUTEX_ACQUIRE: this.holder.set(e.a, e.task); this.close(e.task, e.time); break;
+      case EV.MUTEX_UNLOCK: if (this.holder.get(e.a) === e.task) this.holder.delete(e.a); break;
+      case EV.MUTEX_EINTR: this.close(e.task, e.time); break;
+      case EV.MUTEX_BLOCK: {
+        const key = `${e.task}:${e.a}`;
+        let stats = this.byKey.get(key);
+        if (!stats) { stats = { task: e.task, mutex: e.a, waits: 0, totalNs: 0, maxNs: 0, ownerRanNs: 0, inversionNs: 0, inverters: {}, perWait: [] }; this.byKey.set(key, stats); }
+        this.open.set(e.task, { task: e.task, mutex: e.a, since: e.time, inversion: 0, stats });
+        this.waitingOn.set(e.task, e.a);
+        break;
+      }
+    }
+  }
+
+  private chainOf(m: number): Set<number> {
     const out = new Set<number>();
     for (let hop = 0; hop < 64 && m !== undefined && m >= 0; hop++) {
-      const o = holder.get(m);
+      const o = this.holder.get(m);
       if (o === undefined || out.has(o)) break;
       out.add(o);
-      m = waitingOn.get(o) ?? -1;
+      m = this.waitingOn.get(o) ?? -1;
     }
     return out;
-  };
-  /** charge [last, t) to every open wait */
-  const advance = (t: number): void => {
-    const dt = t - last;
-    if (dt > 0 && open.size) {
-      for (const w of open.values()) {
-        const chain = chainOf(w.mutex);
-        const wp = prioOf(w.task);
-        for (const task of curr.values()) {
-          if (task === w.task || isIdle(task)) continue;
+  }
+
+  /** charge [last, t) to every open wait; an older t charges nothing */
+  private advance(t: number): void {
+    const dt = t - this.last;
+    if (dt > 0 && this.open.size) {
+      for (const w of this.open.values()) {
+        const chain = this.chainOf(w.mutex);
+        const wp = this.prioOf(w.task);
+        for (const task of this.curr.values()) {
+          if (task === w.task || this.isIdle(task)) continue;
           if (chain.has(task)) w.stats.ownerRanNs += dt;
-          else if (prioOf(task) > wp) {
+          else if (this.prioOf(task) > wp) {
             w.stats.inversionNs += dt;
             w.inversion += dt;
             w.stats.inverters[task] = (w.stats.inverters[task] ?? 0) + dt;
@@ -64,38 +114,25 @@ export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioO
         }
       }
     }
-    if (t > last) last = t;
-  };
-  const close = (task: number, t: number): void => {
-    const w = open.get(task);
+    if (t > this.last) this.last = t;
+  }
+
+  private close(task: number, t: number): void {
+    const w = this.open.get(task);
     if (!w) return;
-    const len = t - w.since;
+    const len = Math.max(0, t - w.since);
     w.stats.waits++;
     w.stats.totalNs += len;
     w.stats.maxNs = Math.max(w.stats.maxNs, len);
     w.stats.perWait.push(w.inversion);
-    open.delete(task);
-    waitingOn.delete(task);
-  };
-
-  for (const e of events) {
-    advance(e.time);
-    switch (e.type) {
-      case EV.SCHED_SWITCH: curr.set(e.cpu, e.a); break;
-      case EV.MUTEX_ACQUIRE: holder.set(e.a, e.task); close(e.task, e.time); break;
-      case EV.MUTEX_UNLOCK: if (holder.get(e.a) === e.task) holder.delete(e.a); break;
-      case EV.MUTEX_EINTR: close(e.task, e.time); break;
-      case EV.MUTEX_BLOCK: {
-        const key = `${e.task}:${e.a}`;
-        let stats = byKey.get(key);
-        if (!stats) { stats = { task: e.task, mutex: e.a, waits: 0, totalNs: 0, maxNs: 0, ownerRanNs: 0, inversionNs: 0, inverters: {}, perWait: [] }; byKey.set(key, stats); }
-        open.set(e.task, { task: e.task, mutex: e.a, since: e.time, inversion: 0, stats });
-        waitingOn.set(e.task, e.a);
-        break;
-      }
-    }
+    this.open.delete(task);
+    this.waitingOn.delete(task);
   }
-  advance(Math.max(endNs, last));
-  for (const t of [...open.keys()]) close(t, Math.max(endNs, last));
-  return [...byKey.values()].sort((x, y) => x.task - y.task || x.mutex - y.mutex);
+}
+
+/** The whole-array form: one sorted event list analysed at once (equal to feeding it as one batch). */
+export function analyseWaits(events: readonly TraceEvent[], endNs: number, prioOf: (t: number) => number, isIdle: (t: number) => boolean): WaitStats[] {
+  const w = new WaitAnalysis(prioOf, isIdle);
+  w.feed(events);
+  return w.finish(endNs);
 }
