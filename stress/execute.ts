@@ -3,11 +3,13 @@
  * planned and sharded, the directory made, the cases run on the pool (campaign.ts), the results
  * written. It prints nothing: the command line shows the plan, the progress and the end through
  * the hooks. Stopping it (the signal) keeps the finished cases, and the plan's writeFinished()
- * writes them at once (a second Ctrl-C).
+ * writes them at once (a second Ctrl-C), also while the result directory is being written: once the
+ * campaign's own results.json exists it is left as it is.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveScenario } from '../src/workload/validate.ts';
+import { UsageError } from '../src/errors.ts';
 import type { CampaignParams, CampaignResult, CaseRecord } from '../src/results/format.ts';
 import {
   buildResult, newReportDir, planCases, runCampaign, shardCases, writeCampaign, writeCampaignFiles,
@@ -39,7 +41,8 @@ export interface CampaignPlan {
   cpus: number[];
   dir: string;
   /** results.json now, with the cases finished so far, marked interrupted (synchronous: usable on
-   *  the way out of a second Ctrl-C): its path and the number of cases in it */
+   *  the way out of a second Ctrl-C): its path and the number of cases in it. Once the campaign has
+   *  written its own results.json (the end), that one is kept and its path returned. */
   writeFinished(): { results: string; cases: number };
 }
 
@@ -52,6 +55,15 @@ export interface ExecuteHooks extends CampaignHooks {
   onRunEnd?(): void;
 }
 
+/** Shard k of N of a campaign of `planned` cases is empty when k > planned: a usage error (exit 2),
+ *  before anything runs, rather than a campaign of no case. */
+export function checkShard(shard: readonly [number, number] | null, planned: number): void {
+  if (shard === null || shard[0] <= planned) return;
+  const [k, n] = shard;
+  throw new UsageError(`--shard ${k}/${n}: shard ${k} is empty: the campaign has ${planned} case${planned === 1 ? '' : 's'}, `
+    + `so only shards 1..${Math.min(planned, n)} of ${n} get one (use N <= ${Math.max(planned, 1)}, or more seeds)`);
+}
+
 export interface CampaignOutcome extends WrittenCampaign {
   result: CampaignResult;
 }
@@ -60,6 +72,7 @@ export interface CampaignOutcome extends WrittenCampaign {
 export async function executeCampaign(spec: CampaignSpec, hooks: ExecuteHooks = {}): Promise<CampaignOutcome> {
   const cpus = [...new Set(spec.scenarios.map((name) => resolveScenario(name, { cpus: spec.cpus }).cpus))];
   const all = planCases(spec);
+  checkShard(spec.shard, all.length);
   const cases: CaseSpec[] = shardCases(all, spec.shard).map((k) => ({ ...k, cpus: spec.cpus, durationNs: spec.durationNs }));
   const dir = spec.out ?? newReportDir('reports', spec.outSuffix ?? '');
   mkdirSync(dir, { recursive: true });
@@ -69,9 +82,12 @@ export async function executeCampaign(spec: CampaignSpec, hooks: ExecuteHooks = 
   };
   const started = new Date();
   const finished: CaseRecord[] = [];
+  /** the campaign's own results.json, once written */
+  let final: { results: string; cases: number } | null = null;
   hooks.onPlan?.({
     cases, planned: all.length, cpus, dir,
     writeFinished: () => {
+      if (final !== null) return final;
       const { results } = writeCampaignFiles(dir, buildResult({ started, params, cases: finished, interrupted: true }));
       return { results, cases: finished.length };
     },
@@ -89,5 +105,10 @@ export async function executeCampaign(spec: CampaignSpec, hooks: ExecuteHooks = 
     hooks.onRunEnd?.();
   }
   const result = buildResult({ started, params, cases: finished, interrupted });
-  return { result, ...(await writeCampaign(dir, result)) };
+  // let a signal that came meanwhile be seen before the writing (the process wrapper, tsx, waits for
+  // its acknowledgement only briefly); a second Ctrl-C from here on writes the same cases
+  await new Promise((r) => setImmediate(r));
+  const written = await writeCampaign(dir, result);
+  final = { results: written.results, cases: result.cases.length };
+  return { result, ...written };
 }

@@ -142,6 +142,8 @@ export interface ArgsContext {
   allowedChaosWindows?: readonly string[];
   /** Where the default seed comes from (default: the time). */
   makeSeed?: () => number;
+  /** The environment --shard auto reads (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,14 +208,96 @@ function defaultSeed(): number {
   return (Number(t & 0xffff_ffffn) ^ Math.imul(Date.now() | 0, 0x9e3779b1) ^ (process.pid << 16)) >>> 0;
 }
 
-/** "k/N" -> [k, N] with 1 <= k <= N; throws an Error whose message completes "--shard: ". */
+/** Most shards of a campaign (--shard k/N: N). */
+export const MAX_SHARDS = 10_000;
+
+const shardRange = `1 <= k <= N <= ${MAX_SHARDS}`;
+
+/** A decimal count in 1..max, from a flag or the environment; null if it is not one. */
+function decimalIn(v: string, min: number, max: number): number | null {
+  if (!/^[0-9]+$/.test(v)) return null;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
+}
+
+/** "k/N" -> [k, N] with 1 <= k <= N <= MAX_SHARDS, decimal; throws an Error whose message completes "--shard: ". */
 function parseShardText(v: string): [number, number] {
   const m = /^([0-9]+)\/([0-9]+)$/.exec(v.trim());
-  if (m === null) throw new Error(`expected k/N (e.g. 1/4), got ${JSON.stringify(v)}`);
-  const k = Number(m[1]);
-  const n = Number(m[2]);
-  if (n < 1 || k < 1 || k > n) throw new Error(`expected k/N with 1 <= k <= N (e.g. 1/4), got ${JSON.stringify(v)}`);
+  if (m === null) throw new Error(`expected k/N (e.g. 1/4) or auto or auto/N, got ${JSON.stringify(v)}`);
+  const n = decimalIn(m[2], 1, MAX_SHARDS);
+  const k = n === null ? null : decimalIn(m[1], 1, n);
+  if (n === null || k === null) throw new Error(`expected k/N with ${shardRange} (e.g. 1/4), got ${JSON.stringify(v)}`);
   return [k, n];
+}
+
+/** The environment variables --shard auto reads. */
+export const SHARD_ENV = {
+  /** Kubernetes Indexed Job: the pod's index, 0-based (set by Kubernetes) */
+  k8sIndex: 'JOB_COMPLETION_INDEX',
+  /** the Job's completions: NOT set by Kubernetes, give it in the pod's env (or use --shard auto/N) */
+  k8sTotal: 'JOB_COMPLETIONS',
+  /** GitLab CI `parallel:`: the job's index, 1-based, and the number of jobs */
+  gitlabIndex: 'CI_NODE_INDEX',
+  gitlabTotal: 'CI_NODE_TOTAL',
+} as const;
+
+/**
+ * --shard auto or auto/N: the shard [k, N] (1-based) from the runner's environment. Kubernetes
+ * Indexed Job: k = JOB_COMPLETION_INDEX + 1 (0-based there), N from auto/N or JOB_COMPLETIONS;
+ * GitLab parallel jobs: k = CI_NODE_INDEX (1-based), N = CI_NODE_TOTAL (auto/N must agree). Kubernetes
+ * is looked at first. A GitHub Actions matrix has no such variables: give --shard ${{ matrix.shard }}/N.
+ * Throws a UsageError naming the variables it looked for, or the one that is wrong.
+ */
+export function shardFromEnv(text: string, env: Readonly<Record<string, string | undefined>>): [number, number] {
+  const m = /^auto(?:\/([0-9]+))?$/.exec(text.trim());
+  if (m === null) throw new UsageError(`--shard: expected k/N (e.g. 1/4) or auto or auto/N, got ${JSON.stringify(text)}`);
+  let given: number | null = null;
+  if (m[1] !== undefined) {
+    given = decimalIn(m[1], 1, MAX_SHARDS);
+    if (given === null) throw new UsageError(`--shard: expected auto/N with 1 <= N <= ${MAX_SHARDS}, got ${JSON.stringify(text)}`);
+  }
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const bad = (name: string, want: string): UsageError =>
+    new UsageError(`--shard ${text}: ${name}=${JSON.stringify(env[name])} is not ${want}`);
+  const { k8sIndex, k8sTotal, gitlabIndex, gitlabTotal } = SHARD_ENV;
+  const idx = get(k8sIndex);
+  if (idx !== undefined) {
+    const totalText = get(k8sTotal);
+    let n = given;
+    if (totalText !== undefined) {
+      const t = decimalIn(totalText, 1, MAX_SHARDS);
+      if (t === null) throw bad(k8sTotal, `a decimal integer 1..${MAX_SHARDS}`);
+      if (n !== null && n !== t) throw new UsageError(`--shard ${text}: ${k8sTotal}=${t} says ${t} shards, the flag ${n}`);
+      n = t;
+    }
+    if (n === null) {
+      throw new UsageError(`--shard auto: ${k8sIndex} is set (a Kubernetes Indexed Job) but not the number of completions, `
+        + `which Kubernetes does not export: set ${k8sTotal} in the pod's env, or give --shard auto/N`);
+    }
+    const i = decimalIn(idx, 0, n - 1);
+    if (i === null) throw bad(k8sIndex, `a decimal integer 0..${n - 1} (0-based, ${n} completions)`);
+    return [i + 1, n];
+  }
+  const gi = get(gitlabIndex);
+  const gt = get(gitlabTotal);
+  if (gi !== undefined || gt !== undefined) {
+    if (gi === undefined || gt === undefined) {
+      throw new UsageError(`--shard ${text}: ${gi === undefined ? gitlabTotal : gitlabIndex} is set but not `
+        + `${gi === undefined ? gitlabIndex : gitlabTotal} (GitLab sets both for a job with "parallel:")`);
+    }
+    const n = decimalIn(gt, 1, MAX_SHARDS);
+    if (n === null) throw bad(gitlabTotal, `a decimal integer 1..${MAX_SHARDS}`);
+    if (given !== null && given !== n) throw new UsageError(`--shard ${text}: ${gitlabTotal}=${n} says ${n} shards, the flag ${given}`);
+    const k = decimalIn(gi, 1, n);
+    if (k === null) throw bad(gitlabIndex, `a decimal integer 1..${n} (1-based, ${gitlabTotal}=${n})`);
+    return [k, n];
+  }
+  throw new UsageError(`--shard ${text}: no shard in the environment: looked for ${k8sIndex} (Kubernetes Indexed Job, `
+    + `with ${k8sTotal} or --shard auto/N) and ${gitlabIndex} with ${gitlabTotal} (GitLab parallel); none is set. `
+    + 'Elsewhere (a GitHub Actions matrix) give the shard: --shard k/N');
 }
 
 /** A built-in scenario's canonical name (aliases and fuzz-<n> accepted), or 'all'. */
@@ -258,7 +342,7 @@ export const COMMANDS: CommandSpec[] = [
       {
         name: 'seed', type: 'int', metavar: '<n>', min: 0, max: MAX_SEED,
         defaultText: 'derived from the time, and printed',
-        help: 'Seed of every random choice (uint32, decimal or 0x hex); the same seed replays the same choices.',
+        help: `Seed of every random choice (a decimal integer 0..${MAX_SEED}); the same seed replays the same choices.`,
       },
       { name: 'json', type: 'bool', help: 'Print the result as JSON on stdout.' },
       { name: 'trace', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the event trace to <file>.' },
@@ -419,9 +503,16 @@ export const COMMANDS: CommandSpec[] = [
           + 'cores/CPUs-per-run makes the runs fight over the cores.',
       },
       {
-        name: 'shard', type: 'string', metavar: '<k/N>', expect: 'k/N',
-        normalize: (v) => { const [k, n] = parseShardText(v); return `${k}/${n}`; },
-        help: 'Run only shard k of N (a deterministic slice, for a CI matrix); combine the results with "merge".',
+        name: 'shard', type: 'string', metavar: '<k/N|auto>', expect: 'k/N, auto or auto/N',
+        normalize: (v) => {
+          if (/^auto(\/|$)/.test(v.trim())) return v.trim();
+          const [k, n] = parseShardText(v);
+          return `${k}/${n}`;
+        },
+        help: `Run only shard k of N, ${shardRange} (a deterministic slice, for a CI matrix); combine the results `
+          + 'with "merge". "auto" takes it from the environment: a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, 0-based, '
+          + 'and JOB_COMPLETIONS, or "auto/N" for the count) or GitLab "parallel:" (CI_NODE_INDEX, CI_NODE_TOTAL). '
+          + 'A shard with no case is an error.',
       },
       { name: 'chaos', type: 'float', metavar: '<p>', min: 0, max: 1, default: 0, help: 'Probability of a random delay at each race window (gate), 0..1.' },
       { name: 'chaos-max', type: 'duration', metavar: '<dur>', min: 1, max: 1e9, default: DEFAULT_CHAOS_MAX, help: 'Longest injected delay, up to 1s.' },
@@ -438,7 +529,7 @@ export const COMMANDS: CommandSpec[] = [
       `${PROG} stress --strategies all --scenarios all --seeds 10 --duration 1s --jobs 2`,
       `${PROG} stress --shard 1/4 --out reports/shard-1`,
     ],
-    build(values): Command {
+    build(values, _pos, ctx): Command {
       const shard = str(values, 'shard');
       return {
         command: 'stress',
@@ -447,7 +538,8 @@ export const COMMANDS: CommandSpec[] = [
           scenarios: (values.get('scenarios') as string[] | undefined) ?? null,
           seeds: num(values, 'seeds')!, firstSeed: num(values, 'first-seed')!, duration: num(values, 'duration')!,
           cpus: num(values, 'cpus'), jobs: num(values, 'jobs')!,
-          shard: shard === undefined ? null : parseShardText(shard),
+          shard: shard === undefined ? null
+            : shard.startsWith('auto') ? shardFromEnv(shard, ctx.env ?? process.env) : parseShardText(shard),
           chaos: num(values, 'chaos')!, chaosMax: num(values, 'chaos-max')!,
           out: str(values, 'out'), statInterval: num(values, 'stat-interval')!,
         },
@@ -683,7 +775,8 @@ function expected(flag: FlagSpec, ctx: ArgsContext): string {
   }
 }
 
-const INT_RE = /^[+-]?(0|[1-9][0-9]*)$|^0[xX][0-9a-fA-F]+$/;
+/** Decimal only: "0x10" (or "1e3", "010") is refused, not read as another number than it looks. */
+const INT_RE = /^[+-]?(0|[1-9][0-9]*)$/;
 const FLOAT_RE = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 function convert(flag: FlagSpec, raw: string, prev: FlagValue | undefined, ctx: ArgsContext): FlagValue {
@@ -692,6 +785,10 @@ function convert(flag: FlagSpec, raw: string, prev: FlagValue | undefined, ctx: 
     case 'bool':
       return true;
     case 'int': {
+      if (/^[+-]?(0[0-9a-zA-Z]|[0-9.]+[eE])/.test(raw)) {
+        // 0x10, 0o7, 010, 1e3: read by some tools as another number than it looks; decimal only
+        throw new UsageError(`--${flag.name}: expected a decimal ${expected(flag, ctx).replace(/^an /, '')}, got ${JSON.stringify(raw)}`);
+      }
       if (!INT_RE.test(raw)) throw bad();
       const v = Number(raw);
       if (!Number.isSafeInteger(v) || (flag.min !== undefined && v < flag.min) || (flag.max !== undefined && v > flag.max)) throw bad();

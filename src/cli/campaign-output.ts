@@ -1,15 +1,15 @@
 /**
  * What the campaign commands (stress, compare, merge) show: the banner, the progress (a bar on a
  * terminal, locktorture-style status lines otherwise), one line per finished case, the summary
- * table, the failed cases and the verdict line. Ctrl-C and SIGTERM are wired here: the first stops
- * the running cases and keeps the finished ones, a second writes results.json at once and exits 130.
+ * table, the failed cases and the verdict line. SIGINT and SIGTERM are wired here (Interrupts, also
+ * used by hunt): the first stops the running cases and keeps the finished ones, a second writes
+ * results.json at once and exits 130 (SIGINT) or 143 (SIGTERM).
  */
 import { formatDuration } from '../workload/duration.ts';
-import { EXIT } from '../errors.ts';
 import type { CampaignResult, CaseRecord } from '../results/format.ts';
 import { caseName, percentilesOfSum, type CaseSpec } from '../../stress/campaign.ts';
 import { executeCampaign, type CampaignOutcome, type CampaignPlan, type CampaignSpec } from '../../stress/execute.ts';
-import { campaignFailed, isFailure, type ExpectedFailure } from '../../stress/verdict.ts';
+import { campaignVerdict, exitCodeOfSignal, isFailure, type ExpectedFailure } from '../../stress/verdict.ts';
 import { textTable } from '../report/text-table.ts';
 
 /** ns as us with one decimal; '-' when there is none */
@@ -129,8 +129,62 @@ function printBanner(label: string, spec: CampaignSpec, plan: CampaignPlan): voi
     + `CPU workers per run: ${plan.cpus.join('/')}, output ${plan.dir}\n`);
 }
 
-/** A signal this soon after the first is the same Ctrl-C relayed by a wrapper process. */
-const SECOND_SIGNAL_MS = 1000;
+/** A signal this soon after the first is the same Ctrl-C relayed by a wrapper process (npm, tsx). */
+export const SECOND_SIGNAL_MS = 1000;
+
+export interface InterruptActions {
+  /** the first SIGINT/SIGTERM: stop, keep what finished */
+  first(signal: NodeJS.Signals): void;
+  /** a second one, later than SECOND_SIGNAL_MS: save what can be saved synchronously, then exit */
+  second(signal: NodeJS.Signals): void;
+  /** the clock (tests) */
+  now?: () => number;
+}
+
+/**
+ * SIGINT and SIGTERM of a long command (stress, compare, hunt). The first stops it; the copies that a
+ * wrapper relays within SECOND_SIGNAL_MS are the same signal; a later one is a second signal. The
+ * handlers stay installed until remove(), which the command calls once its results are written: a
+ * signal never finds the process without a handler (Node's default, or tsx's, would exit at once).
+ */
+export class Interrupts {
+  /** the signal that stopped the command, if any */
+  signal: NodeJS.Signals | null = null;
+  private at = 0;
+  private installed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly actions: InterruptActions) {
+    this.now = actions.now ?? Date.now;
+  }
+
+  readonly handle = (signal: NodeJS.Signals): void => {
+    if (this.signal === null) {
+      this.signal = signal;
+      this.at = this.now();
+      this.actions.first(signal);
+      return;
+    }
+    if (this.now() - this.at < SECOND_SIGNAL_MS) return;
+    this.actions.second(signal);
+  };
+
+  install(): this {
+    if (!this.installed) {
+      process.on('SIGINT', this.handle);
+      process.on('SIGTERM', this.handle);
+      this.installed = true;
+    }
+    return this;
+  }
+
+  remove(): void {
+    if (!this.installed) return;
+    process.off('SIGINT', this.handle);
+    process.off('SIGTERM', this.handle);
+    this.installed = false;
+  }
+}
 
 export interface ShowOptions {
   /** 'stress' or 'compare': the prefix of the banner and of the status lines */
@@ -141,50 +195,60 @@ export interface ShowOptions {
   notes: string[];
 }
 
+/** A campaign's outcome, and the signal that stopped it (null: none). */
+export interface ShownOutcome extends CampaignOutcome {
+  signal: NodeJS.Signals | null;
+}
+
 /**
  * Run a campaign (stress/execute.ts) with its output: the banner and the notes, the progress, one
- * line per finished case; Ctrl-C handling. The caller prints its tables (printEnd).
+ * line per finished case; SIGINT/SIGTERM handling, from before the plan until results.json and the
+ * report are written: the first signal stops the running cases (they end INTERRUPTED) and the
+ * finished ones are written as usual; a second one (later than SECOND_SIGNAL_MS) writes results.json
+ * with the finished cases synchronously, unless the campaign's own is already written, and exits
+ * 128 + the signal (130, 143). The caller prints its tables (printEnd).
  */
-export async function executeShown(spec: CampaignSpec, show: ShowOptions): Promise<CampaignOutcome> {
+export async function executeShown(spec: CampaignSpec, show: ShowOptions): Promise<ShownOutcome> {
   const { label } = show;
   const ac = new AbortController();
   let ui: CampaignUi | null = null;
   let plan: CampaignPlan | null = null;
-  let firstSignalAt = 0;
-  const onSignal = (): void => {
-    if (!ac.signal.aborted) {
-      ui?.note(`${label}: interrupted: stopping the running cases, keeping the finished ones (again to quit at once)`);
-      firstSignalAt = Date.now();
+  const interrupts = new Interrupts({
+    first: (sig) => {
+      const msg = `${label}: ${sig}: stopping the running cases, keeping the finished ones (again to quit at once)`;
+      if (ui) ui.note(msg); else process.stderr.write(msg + '\n');
       ac.abort();
-      return;
-    }
-    // the same Ctrl-C relayed by a wrapper (npm, tsx) arrives twice within moments: not a second one
-    if (Date.now() - firstSignalAt < SECOND_SIGNAL_MS) return;
-    ui?.stop();
-    const w = plan!.writeFinished();
-    process.stderr.write(`${label}: interrupted twice: ${w.cases} finished cases in ${w.results}\n`);
-    process.exit(EXIT.INTERRUPTED);
-  };
-  return executeCampaign(spec, {
-    signal: ac.signal,
-    onPlan: (p) => {
-      plan = p;
-      printBanner(label, spec, p);
-      for (const n of show.notes) process.stderr.write(n + '\n');
-      ui = new CampaignUi(label, p.cases.length, show.statIntervalNs / 1e6);
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      ui.start();
     },
-    onStart: (c, i) => ui?.caseStarted(c, i),
-    onProgress: (c, i, f) => ui?.caseProgress(c, i, f),
-    onDone: (_c, i, rec) => ui?.caseDone(i, rec),
-    onRunEnd: () => {
+    second: (sig) => {
       ui?.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      if (plan === null) {
+        process.stderr.write(`${label}: ${sig} again: no case had started, nothing written\n`);
+      } else {
+        const w = plan.writeFinished();
+        process.stderr.write(`${label}: ${sig} again: ${w.cases} finished case${w.cases === 1 ? '' : 's'} in ${w.results}\n`);
+      }
+      process.exit(exitCodeOfSignal(sig));
     },
-  });
+  }).install();
+  try {
+    const oc = await executeCampaign(spec, {
+      signal: ac.signal,
+      onPlan: (p) => {
+        plan = p;
+        printBanner(label, spec, p);
+        for (const n of show.notes) process.stderr.write(n + '\n');
+        ui = new CampaignUi(label, p.cases.length, show.statIntervalNs / 1e6);
+        ui.start();
+      },
+      onStart: (c, i) => ui?.caseStarted(c, i),
+      onProgress: (c, i, f) => ui?.caseProgress(c, i, f),
+      onDone: (_c, i, rec) => ui?.caseDone(i, rec),
+      onRunEnd: () => ui?.stop(),
+    });
+    return { ...oc, signal: interrupts.signal };
+  } finally {
+    interrupts.remove();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,6 +305,8 @@ export function printEnd(oc: CampaignOutcome, opts: EndOptions = {}): void {
   out.push(`results: ${oc.results}`);
   if (oc.report) out.push(`report: ${oc.report}`);
   for (const note of oc.notes) out.push(note);
-  out.push(`End of test: ${campaignFailed(r, expected) ? 'FAILURE' : r.interrupted ? 'INTERRUPTED' : 'SUCCESS'}`);
+  const verdict = campaignVerdict(r, expected);
+  if (verdict === 'NO CASES') out.push('no case ran: nothing was checked');
+  out.push(`End of test: ${verdict}`);
   process.stdout.write(out.join('\n') + '\n');
 }

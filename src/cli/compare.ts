@@ -68,7 +68,7 @@ export async function cmdCompare(o: CompareOptions): Promise<number> {
   const expected = (c: CaseRecord): boolean => isKnownBroken(c.strategy);
   process.stdout.write(`\n${compareTable(oc.result)}\n`);
   printEnd(oc, { table: false, expected });
-  return exitCodeOfCampaign(oc.result, expected);
+  return exitCodeOfCampaign(oc.result, expected, oc.signal);
 }
 
 function isKnownBroken(design: string): boolean {

@@ -1,11 +1,14 @@
 /**
  * `proxysim hunt`: the detection matrix (src/hunt/hunt.ts) with a progress line, then its tables
- * or its JSON. Ctrl-C stops it after the running case (exit 130).
+ * or its JSON. SIGINT or SIGTERM stops it after the running case and prints what it has (exit 130,
+ * 143); a second one (later than a relayed copy) prints at once what it has and exits.
  */
 import { knownBrokenDesignNames } from '../hunt/directed.ts';
 import { runHunt, type HuntProgress } from '../hunt/hunt.ts';
 import type { HuntCase, HuntResult } from '../results/format.ts';
 import { EXIT } from '../errors.ts';
+import { Interrupts } from './campaign-output.ts';
+import { exitCodeOfSignal } from '../../stress/verdict.ts';
 import type { HuntOptions } from './args.ts';
 import { textTable } from '../report/text-table.ts';
 
@@ -28,28 +31,54 @@ function huntTables(h: HuntResult): string {
     out.push(textTable(['design', 'scenario', 'runs', 'violations', 'fired', 'median_ms'], sketch.map((r) => [r.design, r.scenario, r.runs, r.detected, fired(r), r.median_ms ?? '-']), { left: 99, rule: true }));
   }
   for (const r of results.filter((x) => !x.ok)) for (const p of r.artifacts) out.push(`artifact: ${p}`);
-  out.push('', h.pass ? 'End of hunt: SUCCESS' : 'End of hunt: FAILURE');
+  out.push('', h.interrupted ? 'End of hunt: INTERRUPTED' : h.results.length === 0 ? 'End of hunt: NO CASES' : h.pass ? 'End of hunt: SUCCESS' : 'End of hunt: FAILURE');
   return out.join('\n');
+}
+
+/** The finished cases as a matrix, interrupted (a second signal: the running case is not in it). */
+function partialResult(o: HuntOptions, cases: readonly HuntCase[]): HuntResult {
+  return { budget_ns: o.budget, runs: o.runs, seed: o.seed, pass: cases.every((r) => r.ok), interrupted: true, results: [...cases] };
 }
 
 export async function cmdHunt(o: HuntOptions): Promise<number> {
   const tty = Boolean(process.stderr.isTTY);
+  let last: HuntProgress | null = null;
   const onProgress = (p: HuntProgress): void => {
+    last = p;
     const line = `[${p.done}/${p.total}] ${p.kind} ${p.bug ?? ''} ${p.design} ${p.scenario} run ${p.run}/${p.runs}`;
     if (tty) process.stderr.write(`\r${line.padEnd(100).slice(0, 100)}`);
     else if (!o.json) process.stderr.write(`hunt: ${line}\n`);
   };
+  const clearLine = (): void => { if (tty) process.stderr.write('\r' + ' '.repeat(100) + '\r'); };
+  // the finished cases, when runHunt reports them one by one (an onCase hook); else the count of them
+  const finished: HuntCase[] = [];
   const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.on('SIGINT', onSigint);
+  const interrupts = new Interrupts({
+    first: (sig) => {
+      clearLine();
+      process.stderr.write(`hunt: ${sig}: stopping after the running case (again to print what finished and quit)\n`);
+      ac.abort();
+    },
+    second: (sig) => {
+      clearLine();
+      const p = last as HuntProgress | null;
+      const done = Math.max(finished.length, p?.done ?? 0);
+      process.stderr.write(`hunt: ${sig} again: ${done} of ${p?.total ?? '?'} cases finished`
+        + `${p ? `; stopped in ${p.kind} ${p.bug ?? ''} ${p.design} ${p.scenario} run ${p.run}/${p.runs}` : ''}\n`);
+      const h = partialResult(o, finished);
+      process.stdout.write((o.json ? JSON.stringify(h, null, 2) : huntTables(h)) + '\n');
+      process.exit(exitCodeOfSignal(sig));
+    },
+  }).install();
+  const hooks = { onProgress, signal: ac.signal, onCase: (c: HuntCase): void => { finished.push(c); } };
   let h: HuntResult;
   try {
-    h = await runHunt(o, { onProgress, signal: ac.signal });
+    h = await runHunt(o, hooks);
   } finally {
-    process.off('SIGINT', onSigint);
-    if (tty) process.stderr.write('\r' + ' '.repeat(100) + '\r');
+    interrupts.remove();
+    clearLine();
   }
   process.stdout.write((o.json ? JSON.stringify(h, null, 2) : huntTables(h)) + '\n');
-  if (h.interrupted) return EXIT.INTERRUPTED;
-  return h.pass ? EXIT.OK : EXIT.CHECK_FAILED;
+  if (h.interrupted) return exitCodeOfSignal(interrupts.signal ?? 'SIGINT');
+  return h.pass && h.results.length > 0 ? EXIT.OK : EXIT.CHECK_FAILED;
 }

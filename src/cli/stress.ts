@@ -16,5 +16,5 @@ export async function cmdStress(o: StressOptions): Promise<number> {
     jobs: o.jobs, shard: o.shard, chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax } : null, out: o.out,
   }, { label: 'stress', statIntervalNs: o.statInterval, notes });
   printEnd(oc);
-  return exitCodeOfCampaign(oc.result);
+  return exitCodeOfCampaign(oc.result, undefined, oc.signal);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  COMMANDS, DEFAULT_CHAOS_MAX, DEFAULT_STRATEGY, parseArgs, usage, type ArgsContext, type Command, type RunOptions,
+  COMMANDS, DEFAULT_CHAOS_MAX, DEFAULT_STRATEGY, MAX_SHARDS, parseArgs, shardFromEnv, usage, type ArgsContext, type Command, type RunOptions,
 } from '../../src/cli/args.ts';
 import { EXIT, UsageError } from '../../src/errors.ts';
 import { parseDuration } from '../../src/workload/duration.ts';
@@ -46,7 +46,7 @@ describe('parseArgs: successes', () => {
 
   it('run with every flag, in both forms', () => {
     expect(run(
-      '--scenario=./x.json', '--strategy', 'ttwu-return', '--cpus=4', '--duration', '1.5s', '--seed', '0xff',
+      '--scenario=./x.json', '--strategy', 'ttwu-return', '--cpus=4', '--duration', '1.5s', '--seed', '255',
       '--json', '--trace', 'out.trace', '--bug', 'bug11', '--bug=BUG1,BUG11', '--chaos', '0.25',
       '--chaos-max=50us', '--chaos-window', 'ttwu', '--chaos-window', 'proxy_migrate_task:after_unlock', '--quiet',
     )).toEqual({
@@ -172,7 +172,7 @@ describe('parseArgs: tokens', () => {
     expect(stress(...inline)).toEqual(stress(...spaced));
     expect(stress(...inline)).toMatchObject({ seeds: 3, duration: 300e6, chaos: 0.5, out: 'r', strategies: ['none'], shard: [1, 2] });
     expect(run('--scenario=a=b.json').scenario).toBe('a=b.json'); // only the first "=" splits
-    expect(run('--scenario', 'x', '--seed=0x10').seed).toBe(16);
+    expect(run('--scenario', 'x', '--seed=16').seed).toBe(16);
   });
 
   it('list flags: repeated and comma-separated, normalized, without duplicates, in the order given', () => {
@@ -267,5 +267,83 @@ describe('usage', () => {
         expect(() => parseArgs(argv, full), ex).not.toThrow();
       }
     }
+  });
+});
+
+describe('integers are decimal, in range', () => {
+  const stressShard = (v: string, env: Record<string, string> = {}) =>
+    (parseArgs(['stress', '--shard', v], { ...ctx, env }) as Extract<Command, { command: 'stress' }>).options.shard;
+
+  it('hex, octal-looking and exponent forms are refused, saying decimal', () => {
+    expect(fails(['run', '--scenario', 'x', '--cpus', '0x2'])).toBe('--cpus: expected a decimal integer 1..32, got "0x2"');
+    expect(fails(['run', '--scenario', 'x', '--seed', '0x10'])).toBe('--seed: expected a decimal integer 0..4294967295, got "0x10"');
+    expect(fails(['stress', '--seeds', '010'])).toBe('--seeds: expected a decimal integer 1..10000, got "010"');
+    expect(fails(['stress', '--first-seed', '1e3'])).toBe('--first-seed: expected a decimal integer 0..4294967295, got "1e3"');
+    expect(run('--scenario', 'x', '--seed', '0').seed).toBe(0);
+    expect(run('--scenario', 'x', '--cpus', '2').cpus).toBe(2);
+  });
+
+  it('the help no longer offers hex', () => {
+    expect(usage('run', ctx)).not.toMatch(/hex/);
+    expect(usage('run', ctx)).toContain('a decimal integer 0..4294967295');
+  });
+
+  it('--shard: k and N decimal, 1 <= k <= N <= MAX_SHARDS, the range in the message', () => {
+    const range = `1 <= k <= N <= ${MAX_SHARDS}`;
+    expect(fails(['stress', '--shard', '99999999999999999999/99999999999999999999'])).toBe(
+      `--shard: expected k/N with ${range} (e.g. 1/4), got "99999999999999999999/99999999999999999999"`);
+    expect(fails(['stress', '--shard', `1/${MAX_SHARDS + 1}`])).toBe(`--shard: expected k/N with ${range} (e.g. 1/4), got "1/${MAX_SHARDS + 1}"`);
+    expect(fails(['stress', '--shard', '0/4'])).toBe(`--shard: expected k/N with ${range} (e.g. 1/4), got "0/4"`);
+    expect(fails(['stress', '--shard', '0x1/4'])).toBe('--shard: expected k/N (e.g. 1/4) or auto or auto/N, got "0x1/4"');
+    expect(stressShard(`${MAX_SHARDS}/${MAX_SHARDS}`)).toEqual([MAX_SHARDS, MAX_SHARDS]);
+    expect(stressShard('3/4')).toEqual([3, 4]);
+  });
+});
+
+describe('--shard auto: the shard from the environment', () => {
+  const err = (text: string, env: Record<string, string>): string => {
+    try {
+      shardFromEnv(text, env);
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as Error).message).not.toContain('\n');
+      return (e as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('Kubernetes Indexed Job: JOB_COMPLETION_INDEX is 0-based; the count from JOB_COMPLETIONS or auto/N', () => {
+    expect(shardFromEnv('auto', { JOB_COMPLETION_INDEX: '0', JOB_COMPLETIONS: '4' })).toEqual([1, 4]);
+    expect(shardFromEnv('auto', { JOB_COMPLETION_INDEX: '3', JOB_COMPLETIONS: '4' })).toEqual([4, 4]);
+    expect(shardFromEnv('auto/8', { JOB_COMPLETION_INDEX: '7' })).toEqual([8, 8]);
+    expect(shardFromEnv('auto/8', { JOB_COMPLETION_INDEX: '2', JOB_COMPLETIONS: '8' })).toEqual([3, 8]);
+    expect(err('auto', { JOB_COMPLETION_INDEX: '1' })).toMatch(/JOB_COMPLETION_INDEX is set .* set JOB_COMPLETIONS in the pod's env, or give --shard auto\/N/);
+    expect(err('auto', { JOB_COMPLETION_INDEX: '4', JOB_COMPLETIONS: '4' })).toBe(
+      '--shard auto: JOB_COMPLETION_INDEX="4" is not a decimal integer 0..3 (0-based, 4 completions)');
+    expect(err('auto', { JOB_COMPLETION_INDEX: '0x1', JOB_COMPLETIONS: '4' })).toMatch(/JOB_COMPLETION_INDEX="0x1" is not/);
+    expect(err('auto/4', { JOB_COMPLETION_INDEX: '0', JOB_COMPLETIONS: '8' })).toBe('--shard auto/4: JOB_COMPLETIONS=8 says 8 shards, the flag 4');
+    expect(err('auto', { JOB_COMPLETION_INDEX: '0', JOB_COMPLETIONS: `${MAX_SHARDS + 1}` })).toMatch(/is not a decimal integer 1\.\.10000/);
+  });
+
+  it('GitLab parallel: CI_NODE_INDEX is 1-based, CI_NODE_TOTAL the count', () => {
+    expect(shardFromEnv('auto', { CI_NODE_INDEX: '1', CI_NODE_TOTAL: '3' })).toEqual([1, 3]);
+    expect(shardFromEnv('auto/3', { CI_NODE_INDEX: '3', CI_NODE_TOTAL: '3' })).toEqual([3, 3]);
+    expect(err('auto', { CI_NODE_INDEX: '0', CI_NODE_TOTAL: '3' })).toBe('--shard auto: CI_NODE_INDEX="0" is not a decimal integer 1..3 (1-based, CI_NODE_TOTAL=3)');
+    expect(err('auto', { CI_NODE_INDEX: '1' })).toMatch(/CI_NODE_INDEX is set but not CI_NODE_TOTAL/);
+    expect(err('auto/2', { CI_NODE_INDEX: '1', CI_NODE_TOTAL: '3' })).toBe('--shard auto/2: CI_NODE_TOTAL=3 says 3 shards, the flag 2');
+  });
+
+  it('Kubernetes first; empty variables count as unset; none: one error naming what it looked for', () => {
+    expect(shardFromEnv('auto', { JOB_COMPLETION_INDEX: '1', JOB_COMPLETIONS: '2', CI_NODE_INDEX: '1', CI_NODE_TOTAL: '5' })).toEqual([2, 2]);
+    const none = err('auto', { JOB_COMPLETION_INDEX: '', GITHUB_ACTIONS: 'true' });
+    for (const v of ['JOB_COMPLETION_INDEX', 'JOB_COMPLETIONS', 'CI_NODE_INDEX', 'CI_NODE_TOTAL', '--shard k/N']) expect(none).toContain(v);
+    expect(err('auto/0', {})).toBe(`--shard: expected auto/N with 1 <= N <= ${MAX_SHARDS}, got "auto/0"`);
+  });
+
+  it('through parseArgs: the environment of the context, a usage error (exit 2) when there is none', () => {
+    const opts = parseArgs(['stress', '--shard', 'auto'], { ...ctx, env: { CI_NODE_INDEX: '2', CI_NODE_TOTAL: '4' } }) as Extract<Command, { command: 'stress' }>;
+    expect(opts.options.shard).toEqual([2, 4]);
+    expect(fails(['stress', '--shard=auto'], { ...ctx, env: {} })).toMatch(/^--shard auto: no shard in the environment: looked for JOB_COMPLETION_INDEX/);
+    expect(fails(['stress', '--shard', 'autox'], { ...ctx, env: {} })).toMatch(/^--shard: expected k\/N/);
   });
 });

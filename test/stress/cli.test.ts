@@ -1,7 +1,7 @@
 /** stress/merge on the command line: Ctrl-C keeps what finished, bad input is one line. */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,8 +44,29 @@ describe('stress CLI', () => {
   it('bad flags: exit 2 and one line, no stack trace', () => {
     const r = cli(['stress', '--shard', '3/2']);
     expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toBe('proxysim: --shard: expected k/N with 1 <= k <= N (e.g. 1/4), got "3/2"');
+    expect(r.err.split('\n')[0]).toBe('proxysim: --shard: expected k/N with 1 <= k <= N <= 10000 (e.g. 1/4), got "3/2"');
     expect(r.err).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('out-of-range and hex values: exit 2 with the range; a shard with no case: exit 2 before anything runs', () => {
+    const big = cli(['stress', '--shard', '99999999999999999999/99999999999999999999']);
+    expect(big.code).toBe(2);
+    expect(big.err.split('\n')[0]).toMatch(/^proxysim: --shard: expected k\/N with 1 <= k <= N <= 10000 /);
+    const hex = cli(['stress', '--seeds', '0x2']);
+    expect(hex.code).toBe(2);
+    expect(hex.err.split('\n')[0]).toBe('proxysim: --seeds: expected a decimal integer 1..10000, got "0x2"');
+    const out = join(mkdtempSync(join(tmpdir(), 'proxysim-shard-')), 'run');
+    const empty = cli(['stress', '--strategies', 'none', '--scenarios', 'pi-basic', '--seeds', '2', '--shard', '3/4', '--out', out]);
+    expect(empty.code).toBe(2);
+    expect(empty.err.split('\n')[0]).toBe('proxysim: --shard 3/4: shard 3 is empty: the campaign has 2 cases, '
+      + 'so only shards 1..2 of 4 get one (use N <= 2, or more seeds)');
+    expect(empty.out).not.toMatch(/SUCCESS/);
+    expect(existsSync(out)).toBe(false);
+    const auto = spawnSync(process.execPath, [...ARGV, 'stress', '--shard', 'auto'], {
+      encoding: 'utf8', timeout: 60_000, env: { ...process.env, JOB_COMPLETION_INDEX: '', CI_NODE_INDEX: '', CI_NODE_TOTAL: '', JOB_COMPLETIONS: '' },
+    });
+    expect(auto.status).toBe(2);
+    expect(auto.stderr.split('\n')[0]).toMatch(/^proxysim: --shard auto: no shard in the environment: looked for JOB_COMPLETION_INDEX/);
   });
 
   it('merge of a directory without results.json, or with an invalid one: exit 65 naming the file and the problem', () => {
