@@ -41,6 +41,8 @@ export interface HuntHooks {
   onProgress?(p: HuntProgress): void;
   /** stops the hunt after the running case; the result says interrupted */
   signal?: AbortSignal;
+  /** each case as it finishes (what a second Ctrl-C can still print) */
+  onCase?(c: HuntCase): void;
 }
 
 function median(xs: number[]): number | null {
@@ -100,15 +102,16 @@ export async function runHunt(o: HuntParams, hooks: HuntHooks = {}): Promise<Hun
   const results: HuntCase[] = [];
   const progress = (run: Omit<HuntProgress, 'done' | 'total'>): void => hooks.onProgress?.({ done: results.length, total, ...run });
   const stopped = (): boolean => hooks.signal?.aborted ?? false;
+  const finished = (c: HuntCase): void => { results.push(c); hooks.onCase?.(c); };
   for (const c of cases) {
     if (stopped()) break;
-    results.push(await runCase(c, 'bug', o, progress));
+    finished(await runCase(c, 'bug', o, progress));
   }
   if (!o.bugsOnly) {
     for (const design of [...clean, ...broken]) {
       for (const scenario of CLEAN_SCENARIOS) {
         if (stopped()) break;
-        results.push(await runCase({ design, scenario }, broken.includes(design) ? 'sketch' : 'clean', o, progress));
+        finished(await runCase({ design, scenario }, broken.includes(design) ? 'sketch' : 'clean', o, progress));
       }
     }
   }
