@@ -4,6 +4,7 @@
  *   ScenarioError  a scenario file or name is unusable -> EXIT.BAD_SCENARIO (65, sysexits EX_DATAERR)
  *   ResultsError   a campaign result file is unusable  -> EXIT.BAD_SCENARIO (65, the same EX_DATAERR)
  *   InfraError     the simulator itself failed        -> EXIT.INFRA (70, sysexits EX_SOFTWARE)
+ *   WriteError     an output file or folder cannot be created or written -> EXIT.CANT_CREATE (73, EX_CANTCREAT)
  * Violations found by the checkers are not errors: the run ends with EXIT.CHECK_FAILED (1).
  *
  * Messages say what was wrong, where, and what is allowed, on one line each.
@@ -19,6 +20,8 @@ export const EXIT = {
   BAD_SCENARIO: 65,
   /** Internal/infrastructure failure, e.g. a crashed worker (EX_SOFTWARE). */
   INFRA: 70,
+  /** An output file or folder cannot be created or written (EX_CANTCREAT). */
+  CANT_CREATE: 73,
   /** Interrupted by SIGINT (128 + 2). */
   INTERRUPTED: 130,
 } as const;
@@ -92,6 +95,18 @@ export class InfraError extends CliError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'InfraError';
+  }
+}
+
+/** An output (a trace, a dump, an artifact, a result folder) cannot be created or written: one line
+ *  `<what>: cannot write <path>: <why>`. `path` is the file or folder concerned. */
+export class WriteError extends CliError {
+  readonly exitCode = EXIT.CANT_CREATE;
+  readonly path: string;
+  constructor(message: string, path: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WriteError';
+    this.path = path;
   }
 }
 

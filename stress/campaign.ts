@@ -1,7 +1,18 @@
 /**
  * A stress campaign: planning (every strategy x scenario x seed), sharding, running the cases on a
  * tinypool (one run per pool task), adding up the histograms, and writing the result directory
- * (results.json, one .hgrm per strategy/scenario/metric, report.html).
+ * (results.json; per strategy/scenario/metric a .hgrm percentile table and a .hlog HdrHistogram
+ * interval log; report.html).
+ *
+ * File names: `<strategy>__<scenario>__<metric>.hgrm` / `.hlog`, each name made safe by safeName()
+ * (src/files.ts): a name with other characters than [A-Za-z0-9._-] gets a short hash, so no name from
+ * a results.json can place a file outside the result directory.
+ *
+ * Reusing a result directory: writing a campaign into a directory that holds a previous one first
+ * removes that campaign's own files (its .hgrm and .hlog files and report.html; results.json is
+ * replaced), so the directory never mixes two campaigns' histograms. The failure artifacts of the
+ * previous campaign (failures/) are kept: their names carry their time, and results.json lists
+ * those of the new campaign.
  *
  * Sharding: the cases are sorted by (strategy, scenario, seed) (plain string order, numeric seeds);
  * case i (0-based) belongs to shard (i mod N) + 1. The union of the N shards is the campaign.
@@ -12,13 +23,16 @@
  */
 import { workerExecArgv } from '../src/machine/exec-argv.ts';
 import { hostname, cpus as osCpus, totalmem, availableParallelism } from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import hdr from 'hdr-histogram-js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type Percentiles } from '../src/trace/metrics.ts';
-import { writeFileAtomic } from '../src/files.ts';
-import { writeReport } from '../src/report/html.ts';
+import { ensureDir, probeDir, safeFileName, writeFileAtomic } from '../src/files.ts';
+import { WriteError } from '../src/errors.ts';
+import { REPORT_FILE, writeReport, type ReportVerdict } from '../src/report/html.ts';
+import { campaignFailed, type ExpectedFailure } from './verdict.ts';
 import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from '../src/results/format.ts';
 import type { CaseMessage, CaseTask } from './run-case.ts';
 
@@ -253,9 +267,10 @@ export function percentilesOfSum(encoded: readonly (string | undefined)[]): Perc
   return h ? percentiles(h) : null;
 }
 
-/** A new directory `<base>/<UTC time><suffix>` (filesystem safe), never an existing one. */
+/** A new directory `<base>/<UTC time><suffix>` (filesystem safe), never an existing one. A WriteError
+ *  if it cannot be made. */
 export function newReportDir(base = 'reports', suffix = ''): string {
-  mkdirSync(base, { recursive: true });
+  ensureDir(base, 'result directory');
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   for (let k = 1; ; k++) {
     const dir = join(base, `${stamp}${suffix}${k === 1 ? '' : `-${k}`}`);
@@ -263,38 +278,133 @@ export function newReportDir(base = 'reports', suffix = ''): string {
       mkdirSync(dir);
       return dir;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new WriteError(`result directory: cannot create ${dir}: ${(e as Error).message.split('\n')[0]}`, dir, { cause: e });
+      }
     }
   }
 }
 
-/** results.json and one .hgrm per strategy/scenario/metric in `dir`, each written atomically
- *  (synchronous: usable on the way out of a second Ctrl-C). Returns the paths. */
-export function writeCampaignFiles(dir: string, r: CampaignResult): { results: string; hgrm: string[] } {
-  const hgrm: string[] = [];
+/**
+ * Before a campaign runs: can its result directory `--out` be created (or written)? Nothing is
+ * created. A WriteError (exit 73, one line) if not; /proc and /sys are refused.
+ */
+export function checkOutDir(dir: string | undefined, flag = '--out'): void {
+  if (dir !== undefined) probeDir(dir, flag);
+  else probeDir('reports', 'result directory (reports/)');
+}
+
+/** The unit of a metric's values as recorded (ns, or hops for chain_length). */
+const unitOf = (metric: string): 'ns' | 'hops' => METRIC_UNIT[metric as MetricName] ?? 'ns';
+
+/** The file names of one strategy/scenario/metric: `<strategy>__<scenario>__<metric>.hgrm` and `.hlog`. */
+export function histogramFileNames(strategy: string, scenario: string, metric: string): { hgrm: string; hlog: string } {
+  const base = safeFileName([strategy, scenario, metric]);
+  return { hgrm: `${base}.hgrm`, hlog: `${base}.hlog` };
+}
+
+/**
+ * The .hgrm percentile table (HdrHistogram outputPercentileDistribution). Its values are in µs for
+ * the latencies (recorded in ns, divided by 1000), in hops for chain_length: said in a last line
+ * `#[Unit    = us ...]`, after the three `#[...]` summary lines of the format.
+ */
+export function hgrmFile(encoded: string, metric: string): string {
+  const unit = unitOf(metric);
+  const text = hgrmText(encoded, unit);
+  const note = unit === 'ns' ? 'us (microseconds; recorded in ns, divided by 1000)' : 'hops (not scaled)';
+  return `${text.replace(/\n*$/, '\n')}#[Unit    = ${note}, Metric = ${metric}]\n`;
+}
+
+/**
+ * An HdrHistogram interval log (.hlog, the format of HistogramLogProcessor / HistogramLogReader):
+ * the campaign's histogram as one interval from its start to its end. Values as recorded (ns, or
+ * hops), so Interval_Max is in ms for the latencies (the usual ratio 1e6), in hops otherwise.
+ */
+export function hlogFile(encoded: string, o: { metric: string; strategy: string; scenario: string; started: string; finished: string }): string {
+  const unit = unitOf(o.metric);
+  const h = hdr.decodeFromCompressedBase64(encoded);
+  const t0 = Date.parse(o.started);
+  const t1 = Date.parse(o.finished);
+  const startMs = Number.isFinite(t0) ? t0 : 0;
+  const lengthSec = Number.isFinite(t0) && Number.isFinite(t1) && t1 >= t0 ? (t1 - t0) / 1000 : 0;
+  const lines: string[] = [];
+  const w = new hdr.HistogramLogWriter((c: string) => { lines.push(c); });
+  w.outputComment(`[proxysim ${o.metric} of ${o.strategy} on ${o.scenario}: values in ${unit}${unit === 'ns' ? ', Interval_Max in ms' : ''}]`);
+  w.outputLogFormatVersion();
+  lines.push(`#[StartTime: ${(startMs / 1000).toFixed(3)} (seconds since epoch), ${new Date(startMs).toISOString()}]\n`);
+  w.outputLegend();
+  w.outputIntervalHistogram(h, 0, lengthSec, unit === 'ns' ? 1e6 : 1);
+  return lines.join('');
+}
+
+/** Does `dir` hold a previous campaign (a results.json of proxysim)? */
+function holdsCampaign(dir: string): boolean {
+  const f = join(dir, 'results.json');
+  if (!existsSync(f)) return false;
+  try {
+    const x = JSON.parse(readFileSync(f, 'utf8')) as { proxysim_campaign?: unknown };
+    return x !== null && typeof x === 'object' && 'proxysim_campaign' in x;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the files of a previous campaign in `dir` that the new one does not write (see the header). */
+function clearPreviousCampaign(dir: string, keep: ReadonlySet<string>): void {
+  if (!holdsCampaign(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if ((/\.(hgrm|hlog)$/.test(f) && f.includes('__') && !keep.has(f)) || f === REPORT_FILE) {
+      try { unlinkSync(join(dir, f)); } catch { /* gone already */ }
+    }
+  }
+}
+
+/** results.json, and per strategy/scenario/metric a .hgrm and a .hlog, in `dir`, each written atomically
+ *  (synchronous: usable on the way out of a second Ctrl-C). Returns the paths. A WriteError if a file
+ *  cannot be written (no temporary file is left). */
+export function writeCampaignFiles(dir: string, r: CampaignResult): { results: string; hgrm: string[]; hlog: string[] } {
+  ensureDir(dir, 'result directory');
+  const files: { hgrm: string; hlog: string; strategy: string; scenario: string; metric: string; enc: string }[] = [];
+  const taken = new Set<string>();
   for (const [strategy, byScenario] of Object.entries(r.histograms)) {
     for (const [scenario, byMetric] of Object.entries(byScenario)) {
       for (const [metric, enc] of Object.entries(byMetric)) {
-        const path = join(dir, `${strategy}__${scenario}__${metric}.hgrm`);
-        writeFileAtomic(path, hgrmText(enc, METRIC_UNIT[metric as MetricName] ?? 'ns'));
-        hgrm.push(path);
+        let { hgrm, hlog } = histogramFileNames(strategy, scenario, metric);
+        // distinct names stay distinct (safeName hashes what it changes); this guards the improbable rest
+        for (let k = 2; taken.has(hgrm); k++) ({ hgrm, hlog } = histogramFileNames(strategy, scenario, `${metric}-${k}`));
+        taken.add(hgrm);
+        taken.add(hlog);
+        files.push({ hgrm, hlog, strategy, scenario, metric, enc });
       }
     }
+  }
+  clearPreviousCampaign(dir, taken);
+  const hgrm: string[] = [];
+  const hlog: string[] = [];
+  for (const f of files) {
+    const p = join(dir, f.hgrm);
+    writeFileAtomic(p, hgrmFile(f.enc, f.metric));
+    hgrm.push(p);
+    const q = join(dir, f.hlog);
+    writeFileAtomic(q, hlogFile(f.enc, { metric: f.metric, strategy: f.strategy, scenario: f.scenario, started: r.started, finished: r.finished }));
+    hlog.push(q);
   }
   // last: a results.json that exists is complete, and so are the .hgrm files it describes
   const results = join(dir, 'results.json');
   writeFileAtomic(results, JSON.stringify(r, null, 1) + '\n');
-  return { results, hgrm };
+  return { results, hgrm, hlog };
 }
 
-/**
- * report.html via writeReport() of src/report/html.ts (written by another module, loaded on demand):
- * its path, or null and a note saying why there is none. Never throws.
- */
+/** The verdict the report shows: the campaign's (stress/verdict.ts), as the exit code and the
+ *  terminal's "End of test" line say; `expected` marks the expected failures. */
+export function reportVerdict(r: CampaignResult, expected?: ExpectedFailure): ReportVerdict {
+  return { overall: campaignFailed(r, expected) ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS', expected };
+}
+
 /** report.html: a failure to render it is a note, never a lost result. */
-function writeHtmlReport(dir: string, r: CampaignResult): { report: string | null; note: string | null } {
+function writeHtmlReport(dir: string, r: CampaignResult, expected?: ExpectedFailure): { report: string | null; note: string | null } {
   try {
-    return { report: writeReport(dir, r), note: null };
+    return { report: writeReport(dir, r, reportVerdict(r, expected)), note: null };
   } catch (e) {
     return { report: null, note: `report.html skipped: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
   }
@@ -308,9 +418,15 @@ export interface WrittenCampaign {
   notes: string[];
 }
 
-/** The whole result directory: results.json, the .hgrm files and report.html. */
-export async function writeCampaign(dir: string, r: CampaignResult): Promise<WrittenCampaign> {
+/** The whole result directory: results.json, the .hgrm and .hlog files and report.html. `expected`:
+ *  the failures expected (compare: the known-broken designs), marked so in the report. */
+export async function writeCampaign(dir: string, r: CampaignResult, expected?: ExpectedFailure): Promise<WrittenCampaign> {
   const { results } = writeCampaignFiles(dir, r);
-  const html = writeHtmlReport(dir, r);
+  const html = writeHtmlReport(dir, r, expected);
   return { results, report: html.report, notes: html.note ? [`note: ${html.note}`] : [] };
+}
+
+/** report.html again, with the expected failures marked (compare knows them; the campaign runner does not). */
+export function rewriteReport(dir: string, r: CampaignResult, expected: ExpectedFailure): { report: string | null; note: string | null } {
+  return writeHtmlReport(dir, r, expected);
 }

@@ -5,7 +5,8 @@
  * shown, but only the failure of another design makes the exit code 1.
  */
 import { COMPARE_DEFAULTS, expandScenarios } from '../../stress/default.ts';
-import { percentilesOfSum } from '../../stress/campaign.ts';
+import { dirname } from 'node:path';
+import { checkOutDir, percentilesOfSum, rewriteReport } from '../../stress/campaign.ts';
 import { exitCodeOfCampaign, isFailure } from '../../stress/verdict.ts';
 import type { CampaignResult, CaseRecord } from '../results/format.ts';
 import { designByName } from '../proxy/index.ts';
@@ -61,11 +62,16 @@ export function compareTable(r: CampaignResult): string {
 export async function cmdCompare(o: CompareOptions): Promise<number> {
   const notes: string[] = [];
   const scenarios = expandScenarios(null, COMPARE_DEFAULTS.scenarios, notes);
+  checkOutDir(o.out); // before the campaign: a WriteError (exit 73) rather than a lost campaign
   const oc = await executeShown({
     strategies: COMPARE_DEFAULTS.strategies, scenarios, seeds: o.seeds, firstSeed: o.firstSeed,
     durationNs: o.duration, jobs: o.jobs, shard: null, chaos: null, out: o.out, outSuffix: '-compare',
   }, { label: 'compare', statIntervalNs: o.statInterval, notes });
   const expected = (c: CaseRecord): boolean => isKnownBroken(c.strategy);
+  // report.html with the known-broken sketch's failures marked expected: its verdict is the exit code's
+  const html = rewriteReport(dirname(oc.results), oc.result, expected);
+  oc.report = html.report;
+  if (html.note && !oc.notes.includes(`note: ${html.note}`)) oc.notes.push(`note: ${html.note}`);
   process.stdout.write(`\n${compareTable(oc.result)}\n`);
   printEnd(oc, { table: false, expected });
   return exitCodeOfCampaign(oc.result, expected, oc.signal);

@@ -7,8 +7,8 @@ import { summarize, renderSummary } from '../report/summary.ts';
 import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
 import { ftraceText } from '../trace/ftrace.ts';
 import { writeChromeTrace } from '../trace/chrome.ts';
-import { writeFileAtomic } from '../files.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { probeDir, probeFile, writeFileAtomic } from '../files.ts';
+import { EXIT, UsageError, WriteError } from '../errors.ts';
 import { bugName, parseBugName } from '../proxy/bugs.ts';
 import { designsOfBug } from '../proxy/index.ts';
 import type { RunOptions } from './args.ts';
@@ -33,6 +33,11 @@ export async function cmdRun(o: RunOptions): Promise<number> {
     }
   }
   const cpus = o.cpus ?? scenario.cpus;
+  // every output checked before the run (a write error after minutes of running loses the run)
+  if (o.trace) probeFile(o.trace, '--trace');
+  if (o.traceJson) probeFile(o.traceJson, '--trace-json');
+  if (o.dump) probeFile(o.dump, '--dump');
+  probeDir(o.artifactDir, '--artifact-dir');
   if (!o.quiet && !o.json) {
     process.stderr.write(`proxysim: ${scenario.name} under ${o.strategy} on ${cpus} CPU workers for ${formatDuration(durationNs)} (seed ${o.seed}${o.seedGenerated ? ', generated' : ''})\n`);
   }
@@ -52,29 +57,45 @@ export async function cmdRun(o: RunOptions): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   const s = summarize(r);
-  if (o.trace) {
-    writeFileAtomic(o.trace, ftraceText(traceContext(r), r.events, [
-      `proxysim scenario=${scenario.name} strategy=${o.strategy} cpus=${cpus} seed=${o.seed}${bugs.length ? ` bugs=${o.bugs.join(',')}` : ''}`,
-    ]));
-  }
+  // a write that fails all the same (the disk filled up during the run): the others are still
+  // written and the summary printed, then the first such error ends the command (exit 73)
+  const writeErrors: WriteError[] = [];
+  const attempt = (f: () => void): boolean => {
+    try {
+      f();
+      return true;
+    } catch (e) {
+      if (!(e instanceof WriteError)) throw e;
+      writeErrors.push(e);
+      return false;
+    }
+  };
+  const traceWritten = Boolean(o.trace) && attempt(() => writeFileAtomic(o.trace!, ftraceText(traceContext(r), r.events, [
+    `proxysim scenario=${scenario.name} strategy=${o.strategy} cpus=${cpus} seed=${o.seed}${bugs.length ? ` bugs=${o.bugs.join(',')}` : ''}`,
+  ]), '--trace'));
   if (o.traceJson) {
-    writeChromeTrace(o.traceJson, traceContext(r), r.events, { findings: r.findings, scenario: scenario.name, strategy: o.strategy, seed: o.seed });
+    attempt(() => writeChromeTrace(o.traceJson!, traceContext(r), r.events, { findings: r.findings, scenario: scenario.name, strategy: o.strategy, seed: o.seed }));
   }
-  if (o.dump) writeFileAtomic(o.dump, JSON.stringify(r.kernel, null, 1) + '\n');
+  if (o.dump) attempt(() => writeFileAtomic(o.dump!, JSON.stringify(r.kernel, null, 1) + '\n', '--dump'));
   const code = exitCodeFor(r);
-  let artifactPath: string | null = null;
   if (r.verdict === 'FAIL') {
     const art = buildArtifact(r, {
       scenario: o.scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
       chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows } : null,
     });
-    artifactPath = writeArtifact(art, o.artifactDir);
-    s.artifact = artifactPath;
     s.rerun = art.command;
-    if (!o.json) process.stderr.write(renderArtifact(art, artifactPath) + '\n');
+    let path = '';
+    if (attempt(() => { path = writeArtifact(art, o.artifactDir); })) {
+      s.artifact = path;
+      if (!o.json) process.stderr.write(renderArtifact(art, path) + '\n');
+    }
   }
   if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
   else process.stdout.write(renderSummary(s) + '\n');
-  if (o.trace && !o.json) process.stderr.write(`trace: ${o.trace} (${r.events.length} events)\n`);
+  if (traceWritten && !o.json) process.stderr.write(`trace: ${o.trace} (${r.events.length} events)\n`);
+  if (writeErrors.length) {
+    for (const e of writeErrors.slice(1)) process.stderr.write(`proxysim: ${e.message}\n`);
+    throw writeErrors[0];
+  }
   return code;
 }

@@ -11,7 +11,7 @@ import { lockName } from '../sync/lockdep.ts';
 import { ftraceLine } from '../trace/ftrace.ts';
 import type { TraceEvent } from '../trace/ring.ts';
 import { EV, EV_NAME } from '../trace/events.ts';
-import { writeFileAtomic } from '../files.ts';
+import { safeFileName, writeFileAtomic } from '../files.ts';
 import { formatDuration } from '../workload/duration.ts';
 
 export const ARTIFACT_VERSION = 1;
@@ -99,13 +99,18 @@ export function buildArtifact(r: RunSnapshot, spec: RerunSpec): Artifact {
   };
 }
 
-/** Write the artifact under `dir`; returns its path. */
-export function writeArtifact(art: Artifact, dir: string): string {
+/** The artifact's file name: `<scenario>__<strategy>__<violation id>-seed<seed>-<time>.json`, every
+ *  name made safe (safeName: nothing from a scenario can lead outside the artifact folder). */
+export function artifactFileName(art: Artifact, now = new Date()): string {
   const v = art.violation;
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = `${art.scenario.name}-${art.strategy}-${v ? v.id.replace(/[^\w-]/g, '_') : 'fail'}-seed${art.seed}-${stamp}.json`;
-  const path = join(dir, name);
-  writeFileAtomic(path, JSON.stringify(art, null, 1) + '\n');
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  return safeFileName([art.scenario.name, art.strategy, v ? v.id : 'fail'], `-seed${art.seed >>> 0}-${stamp}.json`);
+}
+
+/** Write the artifact in `dir` (created if need be); returns its path. A WriteError if it cannot be written. */
+export function writeArtifact(art: Artifact, dir: string): string {
+  const path = join(dir, artifactFileName(art));
+  writeFileAtomic(path, JSON.stringify(art, null, 1) + '\n', 'failure artifact');
   return path;
 }
 

@@ -4,6 +4,10 @@
  * verdict of every case, per metric the percentile distribution plots (HdrHistogram style, one
  * line per design) and a percentile table, and the detection matrix of `hunt --json` if present.
  *
+ * The verdict in the title is the campaign's (given by the caller, from stress/verdict.ts: the same
+ * as the exit code and the terminal's "End of test" line); failures the campaign expects (compare:
+ * the known-broken designs) are marked "expected" wherever a verdict is shown.
+ *
  * Every name and message from the input is HTML-escaped; a Content-Security-Policy allows only the
  * report's own script (by hash) and inline styles, so nothing can be loaded or injected.
  */
@@ -18,6 +22,13 @@ import { esc } from './html/escape.ts';
 
 
 export const REPORT_FILE = 'report.html';
+
+/** The campaign's verdict as the caller decided it (stress/campaign.ts reportVerdict()). */
+export interface ReportVerdict {
+  overall: 'PASS' | 'FAIL' | 'INTERRUPTED';
+  /** a failed case that was expected to fail: marked "expected", not counted against the campaign */
+  expected?: (c: CaseRecord) => boolean;
+}
 
 const METRIC_DOC: Record<MetricName, string> = {
   wakeup_latency: 'try_to_wake_up() success → the task is switched in as rq->curr',
@@ -44,6 +55,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f5f8;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.v-expected{color:var(--warn);font-weight:600}.badge.expected{background:var(--warn)}
 td.v-PASS,td.ok{color:var(--pass);font-weight:600}td.v-FAIL,td.v-ERROR,td.bad{color:var(--fail);font-weight:600}td.v-INTERRUPTED{color:var(--warn);font-weight:600}
 tr.nonpass td{background:#fdf3f2}
 table.kv th{width:170px}
@@ -102,9 +114,9 @@ const SCRIPT = `(function () {
 const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
 
 /** Write `<dir>/report.html` atomically; returns its path. */
-export function writeReport(dir: string, result: CampaignResult): string {
+export function writeReport(dir: string, result: CampaignResult, verdict: ReportVerdict): string {
   const path = join(dir, REPORT_FILE);
-  writeFileAtomic(path, renderReport(result));
+  writeFileAtomic(path, renderReport(result, verdict));
   return path;
 }
 
@@ -168,24 +180,32 @@ function failureText(c: CaseRecord): string {
   return c.failure ? `${c.failure.kind} ${c.failure.id}: ${c.failure.msg}` : '';
 }
 
-function sectionCases(r: CampaignResult, strategies: string[], scenarios: string[]): string {
+const failed = (c: CaseRecord): boolean => c.verdict === 'FAIL' || c.verdict === 'ERROR';
+
+function sectionCases(r: CampaignResult, strategies: string[], scenarios: string[], isExpected: (c: CaseRecord) => boolean): string {
   const out: string[] = ['<section id="cases"><h2>Cases</h2>'];
   // per (strategy, scenario): counts by verdict
   const verdicts = ['PASS', 'FAIL', 'ERROR', 'INTERRUPTED'] as const;
   const count = new Map<string, Record<string, number>>();
+  const expectedN = new Map<string, number>();
   for (const c of r.cases) {
     const k = JSON.stringify([c.strategy, c.scenario]);
     const e = count.get(k) ?? {};
     e[c.verdict] = (e[c.verdict] ?? 0) + 1;
     count.set(k, e);
+    if (isExpected(c)) expectedN.set(k, (expectedN.get(k) ?? 0) + 1);
   }
   const sumRows: string[][] = [];
   for (const st of strategies) for (const sc of scenarios) {
-    const e = count.get(JSON.stringify([st, sc]));
+    const k = JSON.stringify([st, sc]);
+    const e = count.get(k);
     if (!e) continue;
     const n = Object.values(e).reduce((a, b) => a + b, 0);
     const bad = n - (e.PASS ?? 0);
-    sumRows.push([td(st), td(sc), tdNum(n), ...verdicts.map((v) => tdHtml(String(e[v] ?? 0), `num${e[v] && v !== 'PASS' ? ' bad' : ''}`)), td(bad ? 'FAIL' : 'PASS', bad ? 'v-FAIL' : 'v-PASS')]);
+    const exp = expectedN.get(k) ?? 0;
+    // every non-PASS case of the group expected to fail: the group's verdict is an expected FAIL
+    const verdict = !bad ? td('PASS', 'v-PASS') : exp === bad ? td('FAIL (expected)', 'v-expected') : td('FAIL', 'v-FAIL');
+    sumRows.push([td(st), td(sc), tdNum(n), ...verdicts.map((v) => tdHtml(String(e[v] ?? 0), `num${e[v] && v !== 'PASS' ? ' bad' : ''}`)), verdict]);
   }
   out.push('<h3>By design and scenario</h3>');
   out.push(table(['strategy', 'scenario', ['cases', 'num'], ...verdicts.map((v): [string, string] => [v, 'num']), 'verdict'], sumRows, 'verdicts'));
@@ -193,25 +213,31 @@ function sectionCases(r: CampaignResult, strategies: string[], scenarios: string
   const idx = r.cases.map((c, i) => ({ c, i }));
   idx.sort((a, b) => Number(a.c.verdict === 'PASS') - Number(b.c.verdict === 'PASS') || a.i - b.i);
   const rows = idx.map(({ c }) => {
-    const cells = [td(c.strategy), td(c.scenario), tdNum(c.seed), tdNum(c.cpus), td(c.verdict, `v-${c.verdict}`),
+    const cells = [td(c.strategy), td(c.scenario), tdNum(c.seed), tdNum(c.cpus), verdictCell(c),
       td(c.failure ? `${c.failure.kind} ${c.failure.id}` : ''), td(c.failure?.msg ?? '', 'msg'),
       c.artifact ? tdHtml(`<code>${esc(c.artifact)}</code>`) : td(''),
       tdNum(c.stats?.proxy_picks ?? ''), tdNum(c.stats?.switches ?? ''), tdNum(Math.round(c.wall_ms))];
-    return [`<tr class="case${c.verdict === 'PASS' ? '' : ' nonpass'}" data-verdict="${esc(c.verdict)}">${cells.join('')}</tr>`];
+    const exp = isExpected(c) ? ' data-expected="1"' : '';
+    return [`<tr class="case${c.verdict === 'PASS' ? '' : ' nonpass'}" data-verdict="${esc(c.verdict)}"${exp}>${cells.join('')}</tr>`];
   });
   const nonPass = r.cases.filter((c) => c.verdict !== 'PASS').length;
-  out.push(`<h3>Every case (${r.cases.length}, ${nonPass} not PASS)</h3>`);
+  const nExp = r.cases.filter(isExpected).length;
+  out.push(`<h3>Every case (${r.cases.length}, ${nonPass} not PASS${nExp ? `, ${nExp} of them expected failures` : ''})</h3>`);
   const t = table(['strategy', 'scenario', ['seed', 'num'], ['cpus', 'num'], 'verdict', 'failure', 'message', 'artifact',
     ['proxy picks', 'num'], ['switches', 'num'], ['wall ms', 'num']], rows, 'cases');
   out.push(r.cases.length > 200 ? `<details><summary>show all ${r.cases.length} cases</summary>${t}</details>` : t);
   if (r.cases.length > 200 && nonPass) {
     // the failures stay visible when the full table is folded
     out.push(`<h3>Cases not PASS</h3>${table(['strategy', 'scenario', ['seed', 'num'], 'verdict', 'failure', 'artifact'],
-      r.cases.filter((c) => c.verdict !== 'PASS').map((c) => [td(c.strategy), td(c.scenario), tdNum(c.seed), td(c.verdict, `v-${c.verdict}`),
+      r.cases.filter((c) => c.verdict !== 'PASS').map((c) => [td(c.strategy), td(c.scenario), tdNum(c.seed), verdictCell(c),
         td(failureText(c), 'msg'), c.artifact ? tdHtml(`<code>${esc(c.artifact)}</code>`) : td('')]))}`);
   }
   out.push('</section>');
   return out.join('');
+
+  function verdictCell(c: CaseRecord): string {
+    return isExpected(c) ? td(`${c.verdict} (expected)`, 'v-expected') : td(c.verdict, `v-${c.verdict}`);
+  }
 }
 
 interface Decoded { dist: Distribution | null; error: string | null }
@@ -331,16 +357,19 @@ function sectionMatrix(raw: unknown): string {
   return out.join('');
 }
 
-/** The whole report as an HTML string. */
-export function renderReport(r: CampaignResult): string {
+/** The whole report as an HTML string. Its title shows `v.overall` (a detection matrix that did not
+ *  pass makes a PASS a FAIL). */
+export function renderReport(r: CampaignResult, v: ReportVerdict): string {
   const strategies = ordered(r.params.strategies, Object.keys(r.histograms), r.cases.map((c) => c.strategy));
   const scenarios = ordered(r.params.scenarios, Object.values(r.histograms).flatMap((x) => Object.keys(x)), r.cases.map((c) => c.scenario));
   const nonPass = r.cases.filter((c) => c.verdict !== 'PASS').length;
   const matrix = r.matrix !== undefined && r.matrix !== null ? asMatrix(r.matrix) : null;
-  const pass = nonPass === 0 && !r.interrupted && (matrix?.pass ?? true);
-  const overall = r.interrupted && nonPass === 0 ? 'INTERRUPTED' : pass ? 'PASS' : 'FAIL';
+  const overall = v.overall === 'PASS' && matrix?.pass === false ? 'FAIL' : v.overall;
+  const given = v.expected;
+  const isExpected = given ? (c: CaseRecord): boolean => failed(c) && given(c) : (): boolean => false;
+  const nExpected = r.cases.filter(isExpected).length;
   const metrics = sectionMetrics(r, strategies, scenarios);
-  const title = `proxysim campaign ${r.started}`;
+  const title = `proxysim campaign ${overall} ${r.started}`;
   const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
   const nav = ['<a href="#params">campaign</a>', '<a href="#cases">cases</a>', '<a href="#metrics">latency</a>'];
   if (r.matrix !== undefined && r.matrix !== null) nav.push('<a href="#matrix">detection matrix</a>');
@@ -352,11 +381,11 @@ export function renderReport(r: CampaignResult): string {
     `<title>${esc(title)}</title>`,
     `<style>${CSS}</style></head>`,
     `<body data-overall="${overall}">`,
-    `<h1>proxysim stress campaign <span class="badge ${overall}">${overall}</span></h1>`,
-    `<p class="sub">${esc(`${r.cases.length} cases (${nonPass} not PASS) · ${strategies.length} designs × ${scenarios.length} scenarios × ${r.params.seeds} seeds · ${metrics.charts} charts · ${r.host.hostname}, ${r.started}`)}</p>`,
+    `<h1>proxysim stress campaign <span class="badge ${overall}">${overall}</span>${nExpected ? ` <span class="badge expected">${nExpected} expected ${nExpected === 1 ? 'failure' : 'failures'}</span>` : ''}</h1>`,
+    `<p class="sub">${esc(`${r.cases.length} cases (${nonPass} not PASS${nExpected ? `, ${nExpected} expected to fail` : ''}) · ${strategies.length} designs × ${scenarios.length} scenarios × ${r.params.seeds} seeds · ${metrics.charts} charts · ${r.host.hostname}, ${r.started}`)}</p>`,
     `<nav class="sub">${nav.join(' · ')}</nav>`,
     sectionParams(r),
-    sectionCases(r, strategies, scenarios),
+    sectionCases(r, strategies, scenarios, isExpected),
     metrics.html,
     r.matrix !== undefined && r.matrix !== null ? sectionMatrix(r.matrix) : '',
     `<script>${SCRIPT}</script>`,

@@ -14,7 +14,10 @@ import { pathToFileURL } from 'node:url';
 import hdr from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignResult, CaseRecord } from '../../src/results/format.ts';
-import { renderReport, writeReport } from '../../src/report/html.ts';
+import { renderReport as renderWith, writeReport } from '../../src/report/html.ts';
+import { reportVerdict } from '../../stress/campaign.ts';
+import { exitCodeOfCampaign } from '../../stress/verdict.ts';
+import { EXIT } from '../../src/errors.ts';
 import { decadeLabel, distribution, fmtTick, niceAxis } from '../../src/report/html/chart.ts';
 
 // ---------------------------------------------------------------- the campaign
@@ -118,6 +121,9 @@ function buildCampaign(): Fixture {
 
 // ---------------------------------------------------------------- helpers
 
+/** the report with the campaign's own verdict (stress/verdict.ts), no failure expected */
+const renderReport = (r: CampaignResult): string => renderWith(r, reportVerdict(r));
+
 /** within HdrHistogram's precision (3 significant digits) */
 function expectNear(actual: number, want: number): void {
   expect(Math.abs(actual - want) / want, `${actual} vs ${want}`).toBeLessThan(1.5e-3);
@@ -160,7 +166,7 @@ const KEEP = process.env.PROXYSIM_KEEP_REPORT === '1';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'proxysim-report-'));
-  reportPath = writeReport(dir, fx.result);
+  reportPath = writeReport(dir, fx.result, reportVerdict(fx.result));
   html = readFileSync(reportPath, 'utf8');
 });
 
@@ -345,6 +351,38 @@ describe('writeReport', () => {
     expect(big).toContain('<details><summary>show all 250 cases</summary><table class="cases">');
     expect(big).toMatch(/<h3>Cases not PASS<\/h3>/);
     expect(tableRows(big, 'cases')).toHaveLength(250);
+  });
+
+  it('one verdict: expected failures are marked expected and the title agrees with the exit code', () => {
+    const base = { ...fx.result, matrix: undefined };
+    const sketch = (c: CaseRecord): boolean => c.strategy === 'proxy-return';
+    const title = (h: string): string => /<h1>proxysim stress campaign <span class="badge (\w+)">/.exec(h)![1];
+    const byCode: Record<number, string> = { [EXIT.OK]: 'PASS', [EXIT.CHECK_FAILED]: 'FAIL' };
+    // the only failure is expected: exit 0, the title PASS, the failed case marked expected
+    const expectedOnly = renderWith(base, reportVerdict(base, sketch));
+    expect(exitCodeOfCampaign(base, sketch)).toBe(EXIT.OK);
+    expect(title(expectedOnly)).toBe(byCode[exitCodeOfCampaign(base, sketch)]);
+    expect(expectedOnly).toContain('<title>proxysim campaign PASS ');
+    expect(expectedOnly).toContain('<span class="badge expected">1 expected failure</span>');
+    expect(expectedOnly).toMatch(/<tr class="case nonpass" data-verdict="FAIL" data-expected="1">/);
+    const rows = tableRows(expectedOnly, 'cases');
+    expect(rows[0][4]).toBe('FAIL (expected)');
+    expect(rows.slice(1).every((r) => r[4] === 'PASS')).toBe(true);
+    expect(tableRows(expectedOnly, 'verdicts').find((r) => r[0] === 'proxy-return' && r[1] === EVIL)!.at(-1)).toBe('FAIL (expected)');
+    // not expected: exit 1 and FAIL
+    const plain = renderWith(base, reportVerdict(base));
+    expect(title(plain)).toBe(byCode[exitCodeOfCampaign(base)]);
+    expect(title(plain)).toBe('FAIL');
+    expect(plain).not.toContain('(expected)');
+    // an unexpected failure beside an expected one: FAIL, only the expected one is marked
+    const two: CampaignResult = { ...base, cases: base.cases.map((c): CaseRecord => (c.strategy === 'proxy-migrate' && c.seed === 1 && c.scenario === 'pi-chain'
+      ? { ...c, verdict: 'ERROR' as const, failure: { kind: 'crash', id: 'ERROR', msg: 'boom' } } : c)) };
+    const both = renderWith(two, reportVerdict(two, sketch));
+    expect(exitCodeOfCampaign(two, sketch)).toBe(EXIT.CHECK_FAILED);
+    expect(title(both)).toBe('FAIL');
+    expect(tableRows(both, 'cases').map((r) => r[4]).slice(0, 2).sort()).toEqual(['ERROR', 'FAIL (expected)']);
+    // a PASS case is never "expected", even if its design is
+    expect(both.match(/data-expected="1"/g)).toHaveLength(1);
   });
 });
 

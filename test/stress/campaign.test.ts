@@ -1,10 +1,10 @@
 /** Campaign planning, sharding and merging: the sharded campaign adds up to the unsharded one. */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hdr from 'hdr-histogram-js';
-import { buildResult, caseId, planCases, runCampaign, shardCases, writeCampaignFiles, type CaseSpec } from '../../stress/campaign.ts';
+import { buildResult, caseId, planCases, runCampaign, shardCases, writeCampaign, writeCampaignFiles, type CaseSpec } from '../../stress/campaign.ts';
 import type { CampaignParams, CampaignResult } from '../../src/results/format.ts';
 import { loadResults, mergeResults } from '../../stress/merge.ts';
 import { parseArgs, type StressOptions } from '../../src/cli/args.ts';
@@ -127,5 +127,66 @@ describe('a run that does not come up', () => {
     expect(res.cases[0].failure?.msg).toMatch(/CPU workers did not start within 0\.001 s/);
     const ok = await runCampaign({ cases: cases.slice(0, 1), jobs: 1, chaos: null, artifactDir: dir });
     expect(ok.cases.map((c) => c.verdict)).toEqual(['PASS']);
+  });
+});
+
+describe('result files', () => {
+  const enc = (values: number[]): string => {
+    const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+    for (const v of values) h.recordValue(v);
+    return hdr.encodeIntoCompressedBase64(h);
+  };
+  const result = (histograms: CampaignResult['histograms']): CampaignResult => ({
+    proxysim_campaign: 1, started: '2025-01-02T03:04:05.000Z', finished: '2025-01-02T03:04:17.500Z',
+    host: { node: 'v20', platform: 'linux', arch: 'x64', cpus: 2, cpu_model: 'x', mem_gb: 1, hostname: 'h' },
+    params: { strategies: Object.keys(histograms), scenarios: ['pi-basic'], seeds: 1, first_seed: 1, duration_ns: 1e6, cpus: null, shard: null, chaos: null },
+    interrupted: false, cases: [], histograms,
+  });
+
+  it('a .hlog beside each .hgrm, read back by HistogramLogReader to the same counts; the unit is in the .hgrm', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxysim-hlog-'));
+    const wake = enc([1_000, 2_000, 2_000, 150_000, 7_000_000]);
+    const chain = enc([1, 1, 2, 3]);
+    const r = result({ 'force-return': { 'pi-basic': { wakeup_latency: wake, chain_length: chain } } });
+    const w = writeCampaignFiles(dir, r);
+    expect(w.hlog.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['force-return__pi-basic__chain_length.hlog', 'force-return__pi-basic__wakeup_latency.hlog']);
+    for (const [metric, b64] of [['wakeup_latency', wake], ['chain_length', chain]] as const) {
+      const text = readFileSync(join(dir, `force-return__pi-basic__${metric}.hlog`), 'utf8');
+      expect(text).toMatch(/^#\[StartTime: 1735787045\.000 \(seconds since epoch\), 2025-01-02T03:04:05\.000Z\]$/m);
+      expect(text).toContain('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n');
+      expect(text).toMatch(/^0\.000,12\.500,\d+\.\d+,HIST[A-Za-z0-9+/=]+$/m);
+      const reader = new hdr.HistogramLogReader(text);
+      const h = reader.nextIntervalHistogram()!;
+      expect(reader.startTimeSec).toBeCloseTo(1735787045, 3);
+      const want = hdr.decodeFromCompressedBase64(b64);
+      expect(h.totalCount).toBe(want.totalCount);
+      expect(h.maxValue).toBe(want.maxValue);
+      expect(h.minNonZeroValue).toBe(want.minNonZeroValue);
+      // the same counts in every bucket: the same full percentile distribution
+      expect(h.outputPercentileDistribution(1000, 1)).toBe(want.outputPercentileDistribution(1000, 1));
+      expect(reader.nextIntervalHistogram()).toBeNull();
+      const hgrm = readFileSync(join(dir, `force-return__pi-basic__${metric}.hgrm`), 'utf8');
+      expect(hgrm.trimEnd().split('\n').at(-1)).toBe(metric === 'wakeup_latency'
+        ? '#[Unit    = us (microseconds; recorded in ns, divided by 1000), Metric = wakeup_latency]'
+        : '#[Unit    = hops (not scaled), Metric = chain_length]');
+    }
+    // Interval_Max in ms for a latency (7 ms), in hops for a chain
+    expect(readFileSync(join(dir, 'force-return__pi-basic__wakeup_latency.hlog'), 'utf8')).toMatch(/^0\.000,12\.500,7\.\d+,/m);
+    expect(readFileSync(join(dir, 'force-return__pi-basic__chain_length.hlog'), 'utf8')).toMatch(/^0\.000,12\.500,3\.000,/m);
+  });
+
+  it('reusing --out: the previous campaign\'s .hgrm/.hlog files and report are replaced, other files kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxysim-reuse-'));
+    const h = enc([1_000]);
+    await writeCampaign(dir, result({ none: { 'pi-basic': { wakeup_latency: h, mutex_wait_rt: h } }, 'force-return': { 'pi-basic': { wakeup_latency: h } } }));
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.hgrm'))).toHaveLength(3);
+    await writeCampaign(dir, result({ 'ttwu-return': { 'pi-basic': { wakeup_latency: h } } }));
+    expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'report.html', 'results.json', 'ttwu-return__pi-basic__wakeup_latency.hgrm', 'ttwu-return__pi-basic__wakeup_latency.hlog']);
+    // a folder without a previous campaign: nothing of it is removed
+    const other = mkdtempSync(join(tmpdir(), 'proxysim-reuse-'));
+    writeFileSync(join(other, 'x__y__z.hgrm'), 'someone else\'s');
+    writeCampaignFiles(other, result({ none: { 'pi-basic': { wakeup_latency: h } } }));
+    expect(readdirSync(other)).toContain('x__y__z.hgrm');
   });
 });
