@@ -32,7 +32,7 @@ import { HistogramSet, hgrmText, percentiles, METRIC_UNIT, type MetricName, type
 import { ensureDir, probeDir, safeFileName, writeFileAtomic } from '../src/files.ts';
 import { WriteError } from '../src/errors.ts';
 import { REPORT_FILE, writeReport, type ReportVerdict } from '../src/report/html.ts';
-import { campaignFailed, type ExpectedFailure } from './verdict.ts';
+import { campaignVerdict, type ExpectedFailure } from './verdict.ts';
 import { CAMPAIGN_FORMAT, type CampaignParams, type CampaignResult, type CaseKey, type CaseRecord, type HostInfo } from '../src/results/format.ts';
 import type { CaseMessage, CaseTask } from './run-case.ts';
 
@@ -398,7 +398,8 @@ export function writeCampaignFiles(dir: string, r: CampaignResult): { results: s
 /** The verdict the report shows: the campaign's (stress/verdict.ts), as the exit code and the
  *  terminal's "End of test" line say; `expected` marks the expected failures. */
 export function reportVerdict(r: CampaignResult, expected?: ExpectedFailure): ReportVerdict {
-  return { overall: campaignFailed(r, expected) ? 'FAIL' : r.interrupted ? 'INTERRUPTED' : 'PASS', expected };
+  const word = { FAILURE: 'FAIL', INTERRUPTED: 'INTERRUPTED', 'NO CASES': 'NO CASES', SUCCESS: 'PASS' } as const;
+  return { overall: word[campaignVerdict(r, expected)], expected };
 }
 
 /** report.html: a failure to render it is a note, never a lost result. */

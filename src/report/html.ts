@@ -25,7 +25,7 @@ export const REPORT_FILE = 'report.html';
 
 /** The campaign's verdict as the caller decided it (stress/campaign.ts reportVerdict()). */
 export interface ReportVerdict {
-  overall: 'PASS' | 'FAIL' | 'INTERRUPTED';
+  overall: 'PASS' | 'FAIL' | 'INTERRUPTED' | 'NO CASES';
   /** a failed case that was expected to fail: marked "expected", not counted against the campaign */
   expected?: (c: CaseRecord) => boolean;
 }
@@ -50,7 +50,7 @@ body{margin:0;padding:24px 32px 48px;font:14px/1.45 system-ui,-apple-system,"Seg
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:20px 0 6px}
 .sub{color:var(--muted);margin:0 0 16px}
 .badge{display:inline-block;padding:1px 8px;border-radius:4px;font-weight:600;font-size:13px;color:#fff;vertical-align:middle}
-.badge.PASS{background:var(--pass)}.badge.FAIL,.badge.ERROR{background:var(--fail)}.badge.INTERRUPTED{background:var(--warn)}
+.badge.PASS{background:var(--pass)}.badge.FAIL,.badge.ERROR{background:var(--fail)}.badge.INTERRUPTED{background:var(--warn)}.badge[class~=NO]{background:var(--warn)}
 table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f5f8;font-weight:600}

@@ -43,7 +43,7 @@ describe('planning and sharding', () => {
     expect(err(['stress', '--scenarios', 'footbal'])).toMatch(/^--scenarios: unknown scenario "footbal" \(allowed: all, pi-basic, .*\); did you mean football\?$/);
     expect(err(['stress', '--shard', '3/2'])).toBe('--shard: expected k/N with 1 <= k <= N <= 10000 (e.g. 1/4), got "3/2"');
     expect(err(['stress', '--shard', '0/2'])).toMatch(/^--shard: expected k\/N with 1 <= k <= N/);
-    expect(err(['stress', '--shard', '1-2'])).toBe('--shard: expected k/N (e.g. 1/4), got "1-2"');
+    expect(err(['stress', '--shard', '1-2'])).toBe('--shard: expected k/N (e.g. 1/4) or auto or auto/N, got "1-2"');
     expect(err(['merge'])).toMatch(/^"merge" needs at least one result directory/);
     for (const m of [err(['stress', '--jobs', '0']), err(['stress', '--seeds', 'x'])]) expect(m).not.toMatch(/\n/);
   });
