@@ -7,7 +7,11 @@ import type { Arena } from '../shm/arena.ts';
 import { M, R, T } from '../shm/layout.ts';
 import { MUTEX_FLAG, PROXY_WAKING, TASK, TASK_ON_RQ_MIGRATING, TASK_ON_RQ_QUEUED, ownerTask } from '../sched/constants.ts';
 
-export interface GlobalViolation { id: string; msg: string; tasks: number[] }
+export interface GlobalViolation {
+  id: string; msg: string; tasks: number[];
+  /** a deadlock of the workload (check/deadlock.ts), not a violation of the design */
+  kind?: 'deadlock';
+}
 
 export interface GlobalCheckOptions {
   proxy: boolean;

@@ -12,12 +12,18 @@
  *                   same donor: see sched/core.ts)
  *  L4 mutex progress  a waiter neither acquires nor gets -EINTR within L4 unlocks of its mutex
  *  L5 global progress runnable tasks exist, the CPUs loop, but no task completes an op
+ *
+ * Checked first: a wait-for cycle of the workload (check/deadlock.ts; lockdep's recursive or
+ * circular locking), which would otherwise show as L1/L4/L5 or as nothing (tasks blocked forever,
+ * above all without proxy). It is the scenario's DEADLOCK, not the design's failure: at once when
+ * every waiter of the cycle waits uninterruptibly, else when the same cycle stayed over L1_PICKS.
  */
 import type { Arena } from '../shm/arena.ts';
 import { M, R, T } from '../shm/layout.ts';
 import { MUTEX_FLAG, PROXY_WAKING, TASK, TASK_ON_RQ_QUEUED, ownerTask } from '../sched/constants.ts';
 import { K_MUTEX_WAIT } from '../locking/mutex.ts';
 import type { GlobalViolation } from './global.ts';
+import { DEADLOCK_ID, cycleKey, describeCycle, findWaitCycles } from './deadlock.ts';
 
 export const L1_PICKS = 200;
 export const L5_STEPS = 2_000_000;
@@ -27,12 +33,14 @@ export class Watchdog {
   /** task -> [acquisitions of its mutex, its own acquisitions + -EINTRs] when this wait was first seen */
   private readonly waitingSince = new Map<number, [number, number]>();
   private readonly strandedStreak = new Map<number, number>();
+  /** interruptible wait-for cycles seen: key -> picks when first seen */
+  private readonly cycleSince = new Map<string, number>();
   private lastOps = -1;
   private lastSteps = 0;
   strandedObservations = 0;
   strandedLongest = 0;
 
-  constructor(private readonly a: Arena, private readonly names: string[]) {}
+  constructor(private readonly a: Arena, private readonly names: string[], private readonly mutexNames: readonly string[] = []) {}
 
   private name(p: number): string { return this.names[p] ?? `task[${p}]`; }
 
@@ -44,6 +52,8 @@ export class Watchdog {
     let steps = 0;
     // the watchdog's clock: picks and ticks (a deadlocked machine still ticks on its idle CPUs)
     for (let c = 0; c < a.nrCpus; c++) { picks += i32[a.rq(c) + R.nr_picks] + i32[a.rq(c) + R.nr_ticks]; steps += i32[a.rq(c) + R.steps]; }
+    const deadlock = this.deadlock(picks);
+    if (deadlock) return deadlock;
     let ops = 0;
     let runnable = 0;
     const l4 = 1000 + 100 * a.nrTasks;
@@ -98,6 +108,28 @@ export class Watchdog {
       return { id: 'L5', msg: `global progress: ${runnable} runnable tasks, ${steps - this.lastSteps} CPU loop steps, no program op completed`, tasks: [] };
     }
     if (ops !== this.lastOps) { this.lastOps = ops; this.lastSteps = steps; }
+    return null;
+  }
+
+  /** A wait-for cycle of the workload: at once if no waiter of it can be interrupted, else once it
+   *  has lasted L1_PICKS picks (a signal could still break it with -EINTR). */
+  private deadlock(picks: number): GlobalViolation | null {
+    const seen = new Set<string>();
+    for (const cyc of findWaitCycles(this.a)) {
+      let report = !cyc.interruptible;
+      if (!report) {
+        const key = cycleKey(cyc);
+        seen.add(key);
+        const since = this.cycleSince.get(key);
+        if (since === undefined) this.cycleSince.set(key, picks);
+        else report = picks - since > L1_PICKS;
+      }
+      if (report) {
+        const msg = describeCycle(cyc, (t) => this.name(t), (m) => this.mutexNames[m] ?? `mutex ${m}`);
+        return { id: DEADLOCK_ID, kind: 'deadlock', msg, tasks: cyc.tasks };
+      }
+    }
+    for (const k of [...this.cycleSince.keys()]) if (!seen.has(k)) this.cycleSince.delete(k);
     return null;
   }
 }

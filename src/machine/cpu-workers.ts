@@ -9,6 +9,7 @@ import type { ChaosSpec } from '../workload/boot.ts';
 import { HistogramSet } from '../trace/metrics.ts';
 import { workerExecArgv } from './exec-argv.ts';
 import type { Finding } from './findings.ts';
+import { describeCycle } from '../check/deadlock.ts';
 import type { CpuMessage, CpuWorkerData } from '../../workers/protocol.ts';
 
 const WORKER = new URL('../../workers/cpu.ts', import.meta.url);
@@ -28,9 +29,10 @@ export class CpuWorkers {
   private failStart!: (e: Error) => void;
   private resolveDone!: () => void;
 
-  /** `lockName` turns a lock id into its name (rq[1], pi_lock[A], ...). */
-  constructor(private readonly a: Arena, names: string[], design: string, chaos: ChaosSpec | null,
-    private readonly lockName: (l: number) => string) {
+  /** `lockName` turns a lock id into its name (rq[1], pi_lock[A], ...); `mutexNames` the scenario's
+   *  mutexes (a deadlock report names them). */
+  constructor(private readonly a: Arena, private readonly names: string[], design: string, chaos: ChaosSpec | null,
+    private readonly lockName: (l: number) => string, private readonly mutexNames: readonly string[] = []) {
     this.readyP = new Promise<void>((res, rej) => { this.resolveReady = res; this.failStart = rej; });
     this.readyP.catch(() => { /* observed by started() */ });
     this.doneP = new Promise<void>((res) => { this.resolveDone = res; });
@@ -64,6 +66,14 @@ export class CpuWorkers {
       case 'violation':
         this.findings.push({ kind: m.type, id: m.id, msg: m.msg, cpu: m.cpu, tasks: m.tasks, time: m.time, held: (m.held ?? []).map(this.lockName) });
         break;
+      case 'deadlock': {
+        // the CPU knows the mutexes by number: name them as the scenario does
+        const msg = m.cycle
+          ? describeCycle(m.cycle, (t) => this.names[t] ?? `task[${t}]`, (x) => this.mutexNames[x] ?? `mutex ${x}`)
+          : m.msg;
+        this.findings.push({ kind: 'deadlock', id: m.id, msg, cpu: m.cpu, tasks: m.tasks, time: m.time, held: (m.held ?? []).map(this.lockName) });
+        break;
+      }
       case 'crash':
         this.findings.push({
           kind: 'crash', id: m.lockdep ? `I14:${m.lockdep.kind}` : 'crash', msg: m.msg, cpu: m.cpu,

@@ -21,7 +21,9 @@ export interface Finding extends CaseFailure {
 export type Verdict = 'PASS' | 'FAIL' | 'INTERRUPTED';
 
 /** Any finding but a warning fails the run; the first such finding is the failure. A WARN is
- *  recorded and shown, as WARN_ON_ONCE is in the kernel, and does not fail the run. */
+ *  recorded and shown, as WARN_ON_ONCE is in the kernel, and does not fail the run. A 'deadlock'
+ *  (id DEADLOCK, check/deadlock.ts) fails it too, as the scenario's problem: the workload locks
+ *  recursively or in a cycle, and the design is not judged by that run. */
 export function judge(findings: readonly Finding[], interrupted: boolean): { verdict: Verdict; failure: Finding | null } {
   const failure = findings.find((f) => f.kind !== 'warn') ?? null;
   return { verdict: failure ? 'FAIL' : interrupted ? 'INTERRUPTED' : 'PASS', failure };

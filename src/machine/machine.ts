@@ -50,7 +50,7 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   const design = designByName(o.strategy)!;
   if (o.corruptProgram) a.i32[a.prog(names.indexOf(o.corruptProgram.task)) + o.corruptProgram.word] = o.corruptProgram.value;
   const lname = (l: number): string => lockName(l, (t) => names[t] ?? `task[${t}]`);
-  const cpus = new CpuWorkers(a, names, o.strategy, o.chaos ?? null, lname);
+  const cpus = new CpuWorkers(a, names, o.strategy, o.chaos ?? null, lname, o.scenario.mutexes);
   const findings = cpus.findings;
   const events: TraceEvent[] = [];
   const reader = new RingReader(a);
@@ -82,7 +82,7 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
     tail.push(batch);
     if (o.keepEvents) for (const e of batch) events.push(e);
   };
-  const watchdog = new Watchdog(a, names);
+  const watchdog = new Watchdog(a, names, o.scenario.mutexes);
   let samples = 0;
   let i10 = 0;
   let interrupted = false;

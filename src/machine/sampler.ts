@@ -43,7 +43,7 @@ export function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, wat
     const runningBlockedIllegal = Boolean(design.runningBlockedIllegal) && a.hdr('count_i10') === 0;
     const v = checkGlobal(a, { proxy: design.proxy, names, runningBlockedIllegal }) ?? watchdog.observe();
     if (v) {
-      sample = { kind: 'violation', finding: { kind: 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() } };
+      sample = { kind: 'violation', finding: { kind: v.kind ?? 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() } };
       Atomics.add(i32, a.hdrIndex('nr_violations'), 1);
       Atomics.store(i32, a.hdrIndex('abort'), 255);
     } else {

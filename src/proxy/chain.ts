@@ -22,6 +22,7 @@ import { __clearTaskBlockedOn, clearTaskBlockedOn } from '../locking/blocked-on.
 import { mutexOwner } from '../locking/mutex.ts';
 import { EV, FPT } from '../trace/events.ts';
 import { checkMidPickDrop } from '../check/invariants.ts';
+import { describeCycle, findWaitCycle } from '../check/deadlock.ts';
 import { METRIC } from '../trace/metrics.ts';
 
 export const NULL_TASK = -1;
@@ -143,6 +144,29 @@ export interface FptOptions {
   deactivate: 'v26' | 'peter';
 }
 
+/** the tasks of the chain walked so far (per CPU worker: one walk at a time) */
+let visited = new Int32Array(16);
+
+/** `t` is one of the first `hops` tasks of the chain */
+function inChain(t: number, hops: number): boolean {
+  for (let k = 0; k < hops; k++) if (visited[k] === t) return true;
+  return false;
+}
+
+/**
+ * The chain came back to a task already in it (owner == p: recursive locking; owner earlier in the
+ * chain: a circular dependency). A deadlock of the workload when the wait-for edges confirm it
+ * (check/deadlock.ts): an uninterruptible cycle is reported at once (DEADLOCK, not I15/L3); one a
+ * signal could break makes the CPU idle (as F11 does), and the L3 path reports it if it stays.
+ * Returns false when the edges do not confirm it (the walk goes on as before).
+ */
+function workloadCycle(c: Cpu, from: number): boolean {
+  const cyc = findWaitCycle(c.a, from);
+  if (!cyc) return false;
+  if (!cyc.interruptible) c.deadlock(describeCycle(cyc, (t) => c.name(t), (m) => `mutex ${m}`), cyc);
+  return true;
+}
+
 function exit(c: Cpu, donor: number, id: number, p: number): void {
   c.emit(EV.FIND_PROXY_EXIT, donor, id, p);
 }
@@ -163,7 +187,14 @@ export function findProxyTaskV26(c: Cpu, donor: number, o: FptOptions): number {
     gate('find_proxy_task:read_blocked_on');
     const bo = c.tr(p, T.blocked_on);
     if (bo === 0) break;
-    if (++hops > nTasks) c.violation('I15', `blocked_on chain from ${c.name(donor)} longer than ${nTasks} hops`, [donor, p]);
+    if (hops >= visited.length) { const v = new Int32Array(visited.length * 2); v.set(visited); visited = v; }
+    visited[hops] = p;
+    if (++hops > nTasks) {
+      // a blocked_on chain longer than the tasks loops: the workload's own cycle is not the design's fault
+      const cyc = findWaitCycle(c.a, donor);
+      if (cyc) c.deadlock(describeCycle(cyc, (t) => c.name(t), (m) => `mutex ${m}`), cyc);
+      c.violation('I15', `blocked_on chain from ${c.name(donor)} longer than ${nTasks} hops`, [donor, p]);
+    }
     if (hops > c.rg(cpu, R.max_chain)) c.rs(cpu, R.max_chain, hops);
     // F1
     if (bo === PROXY_WAKING) {
@@ -199,6 +230,12 @@ export function findProxyTaskV26(c: Cpu, donor: number, o: FptOptions): number {
     if (p === curr) currInChain = true;
     // F5
     owner = mutexOwner(c, m);
+    // the chain returns to itself: a workload deadlock (recursive or circular locking)?
+    if (owner >= 0 && inChain(owner, hops) && workloadCycle(c, owner)) {
+      unlockHop();
+      exit(c, donor, FPT.F11_OWNER_IS_P, p);
+      return idleExit(c, cpu);
+    }
     // F6
     if (owner < 0) {
       if (p === curr) {

@@ -158,9 +158,16 @@ export function renderSummary(s: RunSummary): string {
   out.push(`liveness: stranded donors seen in ${s.liveness.stranded_observations} samples (longest ${s.liveness.stranded_longest_samples} samples in a row)`);
   out.push(`checks: ${s.samples} stop-the-world samples, ${s.events} events${s.events_lost ? ` (${s.events_lost} lost)` : ''}, ${s.warnings} warnings, I10 (RUNNING+blocked_on) observed ${s.i10_observed}x`);
   for (const f of s.findings) {
+    if (f.kind === 'deadlock') {
+      // the workload's own deadlock: the scenario is wrong, the design is not on trial
+      out.push(`!!! DEADLOCK in the workload (a scenario problem, not a violation of the design)${f.cpu >= 0 ? `, seen on CPU${f.cpu}` : ''}: ${f.msg}`);
+      continue;
+    }
     out.push(`${f.kind === 'warn' ? 'WARN' : '!!!'} ${f.kind} ${f.id}${f.cpu >= 0 ? ` on CPU${f.cpu}` : ''}: ${f.msg}${f.held?.length ? ` [held: ${f.held.join(', ')}]` : ''}`);
   }
-  out.push(`End of test: ${s.verdict === 'PASS' ? 'SUCCESS' : s.verdict === 'FAIL' ? 'FAILURE' : 'INTERRUPTED'}`);
+  const failure = s.findings.find((f) => f.kind !== 'warn');
+  const end = s.verdict === 'PASS' ? 'SUCCESS' : s.verdict === 'FAIL' ? 'FAILURE' : 'INTERRUPTED';
+  out.push(`End of test: ${end}${s.verdict === 'FAIL' && failure?.kind === 'deadlock' ? ' (the scenario deadlocks itself: fix the workload)' : ''}`);
   return out.join('\n');
 }
 

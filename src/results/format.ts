@@ -13,9 +13,10 @@ export interface CaseKey {
 }
 
 /** A run's first failing finding as recorded: its kind, id and message (src/machine/findings.ts's
- *  Finding extends it with where it was seen). */
+ *  Finding extends it with where it was seen). 'deadlock' (id DEADLOCK) is the workload's own
+ *  recursive or circular locking: the scenario's problem, not a violation of the design. */
 export interface CaseFailure {
-  kind: 'violation' | 'warn' | 'crash' | 'softlockup';
+  kind: 'violation' | 'warn' | 'crash' | 'softlockup' | 'deadlock';
   id: string;
   msg: string;
 }

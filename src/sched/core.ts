@@ -28,6 +28,7 @@ import { EV } from '../trace/events.ts';
 import { signalPendingState } from '../signal/pending.ts';
 import { setTaskBlockedOnWaking, taskIsBlocked } from '../locking/blocked-on.ts';
 import { checkSwitch } from '../check/invariants.ts';
+import { describeCycle, findWaitCycle } from '../check/deadlock.ts';
 import { METRIC } from '../trace/metrics.ts';
 
 // ---------------------------------------------------------------- locking helpers
@@ -278,6 +279,10 @@ function proxyNoProgress(c: Cpu, donor: number): void {
   if (c.l3Donor === donor) c.l3Streak++;
   else { c.l3Donor = donor; c.l3Streak = 1; }
   if (c.l3Streak > L3_LIMIT) {
+    // the donor waits in a wait-for cycle of the workload (one a signal could have broken, and none
+    // did): the scenario deadlocked, the design did not livelock
+    const cyc = findWaitCycle(c.a, donor);
+    if (cyc) c.deadlock(describeCycle(cyc, (t) => c.name(t), (m) => `mutex ${m}`), cyc);
     c.violation('L3', `proxy livelock on CPU${c.cpu}: find_proxy_task returned NULL/idle for donor ${c.name(donor)} ${c.l3Streak} times in a row`, [donor]);
   }
 }

@@ -15,16 +15,19 @@ export class Violation extends Error {
   constructor(readonly id: string, msg: string, readonly tasks: number[]) { super(`${id}: ${msg}`); }
 }
 
-/** What the kernel reports to the machine: a WARN_ON_ONCE, or a broken invariant (with the lock
- *  ids this CPU held). The CPU worker forwards it to the host as it is. */
+/** What the kernel reports to the machine: a WARN_ON_ONCE, a broken invariant (with the lock
+ *  ids this CPU held), or a deadlock of the workload (check/deadlock.ts: the scenario's problem,
+ *  not the design's). The CPU worker forwards it to the host as it is. */
 export interface CpuReport {
-  type: 'warn' | 'violation';
+  type: 'warn' | 'violation' | 'deadlock';
   cpu: number;
   id: string;
   msg: string;
   tasks: number[];
   held?: number[];
   time: number;
+  /** a deadlock: its wait-for cycle (tasks[k] waits for mutexes[k], held by tasks[k+1]) */
+  cycle?: { tasks: number[]; mutexes: number[] };
 }
 
 /**
@@ -153,14 +156,20 @@ export class Cpu {
   }
 
   /** A checker found a broken invariant (or BUG_ON): stop every CPU and report. Never returns. */
-  violation(id: string, msg: string, tasks: number[]): never {
+  violation(id: string, msg: string, tasks: number[], cycle?: CpuReport['cycle']): never {
     const first = Atomics.add(this.i32, this.a.hdrIndex('nr_violations'), 1) === 0;
     this.emit(EV.VIOLATION, tasks[0] ?? -1, violationCode(id));
     if (first) {
-      this.report({ type: 'violation', cpu: this.cpu, id, msg, tasks, held: [...this.locks.held], time: this.now() });
+      this.report({ type: cycle ? 'deadlock' : 'violation', cpu: this.cpu, id, msg, tasks, held: [...this.locks.held], time: this.now(), ...(cycle ? { cycle } : {}) });
       Atomics.compareExchange(this.i32, this.a.hdrIndex('abort'), 0, this.cpu + 1);
     }
     throw new Violation(id, msg, tasks);
+  }
+
+  /** The workload deadlocked (lockdep's recursive / circular locking): stops every CPU as a violation
+   *  does, reported as the scenario's problem (DEADLOCK), not the design's. Never returns. */
+  deadlock(msg: string, cycle: { tasks: number[]; mutexes: number[] }): never {
+    return this.violation('DEADLOCK', msg, cycle.tasks, { tasks: cycle.tasks, mutexes: cycle.mutexes });
   }
 
   aborted(): boolean { return Atomics.load(this.i32, this.a.r.headerI + H.abort) !== 0; }
