@@ -6,11 +6,11 @@
  * writes them at once (a second Ctrl-C), also while the result directory is being written: once the
  * campaign's own results.json exists it is left as it is.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveScenario } from '../src/workload/validate.ts';
 import { UsageError } from '../src/errors.ts';
 import type { CampaignParams, CampaignResult, CaseRecord } from '../src/results/format.ts';
+import { ensureDir } from '../src/files.ts';
 import {
   buildResult, newReportDir, planCases, runCampaign, shardCases, writeCampaign, writeCampaignFiles,
   type CampaignHooks, type CaseSpec, type WrittenCampaign,
@@ -75,7 +75,7 @@ export async function executeCampaign(spec: CampaignSpec, hooks: ExecuteHooks = 
   checkShard(spec.shard, all.length);
   const cases: CaseSpec[] = shardCases(all, spec.shard).map((k) => ({ ...k, cpus: spec.cpus, durationNs: spec.durationNs }));
   const dir = spec.out ?? newReportDir('reports', spec.outSuffix ?? '');
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, '--out');
   const params: CampaignParams = {
     strategies: spec.strategies, scenarios: spec.scenarios, seeds: spec.seeds, first_seed: spec.firstSeed,
     duration_ns: spec.durationNs, cpus: spec.cpus ?? null, shard: spec.shard, chaos: spec.chaos ? { p: spec.chaos.p, max_ns: spec.chaos.maxNs } : null,

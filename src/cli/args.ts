@@ -516,7 +516,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       { name: 'chaos', type: 'float', metavar: '<p>', min: 0, max: 1, default: 0, help: 'Probability of a random delay at each race window (gate), 0..1.' },
       { name: 'chaos-max', type: 'duration', metavar: '<dur>', min: 1, max: 1e9, default: DEFAULT_CHAOS_MAX, help: 'Longest injected delay, up to 1s.' },
-      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>/', help: 'Where the results go.' },
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>/', help: 'Where the results go.'+' A folder that holds an earlier campaign has its histogram files and report replaced; other files are kept.' },
       {
         name: 'stat-interval', type: 'duration', metavar: '<dur>', min: 1e7, default: STRESS_DEFAULTS.statInterval,
         help: 'Period of the status lines (when stderr is not a terminal).',
@@ -561,7 +561,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'seeds', type: 'int', metavar: '<n>', min: 1, max: 10_000, default: COMPARE_DEFAULTS.seeds, help: 'Seeds per design x scenario.' },
       { name: 'first-seed', type: 'int', metavar: '<n>', min: 0, max: MAX_SEED, default: COMPARE_DEFAULTS.firstSeed, help: 'Seed of the first run.' },
       { name: 'jobs', type: 'int', metavar: '<n>', min: 1, max: 64, default: COMPARE_DEFAULTS.jobs, help: 'Runs at a time.' },
-      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>-compare/', help: 'Where the results go.' },
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>-compare/', help: 'Where the results go.'+' A folder that holds an earlier campaign has its histogram files and report replaced; other files are kept.' },
       { name: 'stat-interval', type: 'duration', metavar: '<dur>', min: 1e7, default: COMPARE_DEFAULTS.statInterval, help: 'Period of the status lines (when stderr is not a terminal).' },
       HELP_FLAG,
     ],
@@ -586,7 +586,7 @@ export const COMMANDS: CommandSpec[] = [
       + 'and report.html into --out. A case present in two inputs is refused. Exits 0 when every merged '
       + 'case passed, 1 when one failed, 65 when an input is missing or invalid.',
     flags: [
-      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>-merged/', help: 'Where the merged results go.' },
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: 'a new reports/<time>-merged/', help: 'Where the merged results go.'+' A folder that holds an earlier campaign has its histogram files and report replaced; other files are kept.' },
       HELP_FLAG,
     ],
     positionals: { name: '<dir>...', help: 'Result directories of stress (or their results.json files).', max: 100_000 },
@@ -945,5 +945,6 @@ export function usage(command?: string, ctx: ArgsContext = {}): string {
 
 function exitCodesText(): string {
   return `Exit codes: ${EXIT.OK} ok, ${EXIT.CHECK_FAILED} a check failed, ${EXIT.USAGE} bad command line, `
-    + `${EXIT.BAD_SCENARIO} bad scenario, ${EXIT.INFRA} internal failure, ${EXIT.INTERRUPTED} interrupted.`;
+    + `${EXIT.BAD_SCENARIO} bad scenario, ${EXIT.INFRA} internal failure, ${EXIT.CANT_CREATE} cannot write an output file, `
+    + `${EXIT.INTERRUPTED} interrupted (143 on SIGTERM).`;
 }

@@ -1,6 +1,6 @@
 /**
  * proxysim command line. Exit codes: 0 clean, 1 a check failed, 2 bad flags, 65 bad scenario,
- * 70 infrastructure failure, 130 interrupted.
+ * 70 infrastructure failure, 73 an output file cannot be written, 130 interrupted (143 on SIGTERM).
  */
 import { parseArgs, usage, type Command, type ArgsContext } from './args.ts';
 import { EXIT, exitCodeOf, CliError } from '../errors.ts';
