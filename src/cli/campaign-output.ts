@@ -1,10 +1,11 @@
 /**
  * What the campaign commands (stress, compare, merge) show: the banner, the progress (a bar on a
  * terminal, locktorture-style status lines otherwise), one line per finished case, the summary
- * table, the failed cases and the verdict line. SIGINT and SIGTERM are wired here (Interrupts, also
- * used by hunt): the first stops the running cases and keeps the finished ones, a second writes
+ * table, the failed cases and the verdict line. SIGINT and SIGTERM are wired here (interrupts.ts,
+ * as in run and hunt): the first stops the running cases and keeps the finished ones, a second writes
  * results.json at once and exits 130 (SIGINT) or 143 (SIGTERM).
  */
+import { Interrupts } from './interrupts.ts';
 import { formatDuration } from '../workload/duration.ts';
 import type { CampaignResult, CaseRecord } from '../results/format.ts';
 import { caseName, percentilesOfSum, type CaseSpec } from '../../stress/campaign.ts';
@@ -127,63 +128,6 @@ function printBanner(label: string, spec: CampaignSpec, plan: CampaignPlan): voi
     + `chaos=${spec.chaos ? `${spec.chaos.p}/${formatDuration(spec.chaos.maxNs)}` : '0'}\n`);
   out.write(`proxysim ${label}: ${plan.cases.length} runs${spec.shard ? ` (shard ${spec.shard.join('/')} of ${plan.planned})` : ''}, `
     + `CPU workers per run: ${plan.cpus.join('/')}, output ${plan.dir}\n`);
-}
-
-/** A signal this soon after the first is the same Ctrl-C relayed by a wrapper process (npm, tsx). */
-export const SECOND_SIGNAL_MS = 1000;
-
-export interface InterruptActions {
-  /** the first SIGINT/SIGTERM: stop, keep what finished */
-  first(signal: NodeJS.Signals): void;
-  /** a second one, later than SECOND_SIGNAL_MS: save what can be saved synchronously, then exit */
-  second(signal: NodeJS.Signals): void;
-  /** the clock (tests) */
-  now?: () => number;
-}
-
-/**
- * SIGINT and SIGTERM of a long command (stress, compare, hunt). The first stops it; the copies that a
- * wrapper relays within SECOND_SIGNAL_MS are the same signal; a later one is a second signal. The
- * handlers stay installed until remove(), which the command calls once its results are written: a
- * signal never finds the process without a handler (Node's default, or tsx's, would exit at once).
- */
-export class Interrupts {
-  /** the signal that stopped the command, if any */
-  signal: NodeJS.Signals | null = null;
-  private at = 0;
-  private installed = false;
-  private readonly now: () => number;
-
-  constructor(private readonly actions: InterruptActions) {
-    this.now = actions.now ?? Date.now;
-  }
-
-  readonly handle = (signal: NodeJS.Signals): void => {
-    if (this.signal === null) {
-      this.signal = signal;
-      this.at = this.now();
-      this.actions.first(signal);
-      return;
-    }
-    if (this.now() - this.at < SECOND_SIGNAL_MS) return;
-    this.actions.second(signal);
-  };
-
-  install(): this {
-    if (!this.installed) {
-      process.on('SIGINT', this.handle);
-      process.on('SIGTERM', this.handle);
-      this.installed = true;
-    }
-    return this;
-  }
-
-  remove(): void {
-    if (!this.installed) return;
-    process.off('SIGINT', this.handle);
-    process.off('SIGTERM', this.handle);
-    this.installed = false;
-  }
 }
 
 export interface ShowOptions {

@@ -7,7 +7,7 @@ import { knownBrokenDesignNames } from '../hunt/directed.ts';
 import { runHunt, type HuntProgress } from '../hunt/hunt.ts';
 import type { HuntCase, HuntResult } from '../results/format.ts';
 import { EXIT } from '../errors.ts';
-import { Interrupts } from './campaign-output.ts';
+import { Interrupts } from './interrupts.ts';
 import { exitCodeOfSignal } from '../../stress/verdict.ts';
 import type { HuntOptions } from './args.ts';
 import { textTable } from '../report/text-table.ts';

@@ -13,12 +13,18 @@ import { bugName, parseBugName } from '../proxy/bugs.ts';
 import { designsOfBug } from '../proxy/index.ts';
 import type { RunOptions } from './args.ts';
 import { Progress } from './progress.ts';
+import { Interrupts } from './interrupts.ts';
+import { exitCodeOfSignal } from '../../stress/verdict.ts';
+import type { Scenario } from '../workload/scenario.ts';
 
-/** The exit code of a run: its verdict, and for a failure whether the simulator itself failed. */
-export function exitCodeFor(r: RunSnapshot): number {
+/** The exit code of a run: its verdict; for a failure, whether the simulator itself failed (70) or
+ *  the scenario deadlocks itself (65: a problem of the workload, not of the design); for an
+ *  interruption, 128 + the signal. */
+export function exitCodeFor(r: RunSnapshot, signal: NodeJS.Signals | null = null): number {
   if (r.findings.some((f) => f.kind === 'crash')) return EXIT.INFRA;
+  if (r.failure?.kind === 'deadlock') return EXIT.BAD_SCENARIO;
   if (r.verdict === 'FAIL') return EXIT.CHECK_FAILED;
-  if (r.verdict === 'INTERRUPTED') return EXIT.INTERRUPTED;
+  if (r.verdict === 'INTERRUPTED') return signal ? exitCodeOfSignal(signal) : EXIT.INTERRUPTED;
   return EXIT.OK;
 }
 
@@ -41,20 +47,32 @@ export async function cmdRun(o: RunOptions): Promise<number> {
   if (!o.quiet && !o.json) {
     process.stderr.write(`proxysim: ${scenario.name} under ${o.strategy} on ${cpus} CPU workers for ${formatDuration(durationNs)} (seed ${o.seed}${o.seedGenerated ? ', generated' : ''})\n`);
   }
+  // SIGINT/SIGTERM stop the machine; the trace, dump, artifact and summary are still written (a
+  // second signal meanwhile changes nothing: the handlers stay until everything is written)
   const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.on('SIGINT', onSigint);
+  const interrupts = new Interrupts({
+    first: () => ac.abort(),
+    second: () => process.stderr.write('proxysim: stopping; writing what the run saw\n'),
+  }).install();
+  try {
+    return await runAndReport(o, scenario, durationNs, bugs, cpus, ac.signal, () => interrupts.signal);
+  } finally {
+    interrupts.remove();
+  }
+}
+
+async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: number, bugs: number[], cpus: number,
+  abortSignal: AbortSignal, signal: () => NodeJS.Signals | null): Promise<number> {
   const progress = new Progress(!o.quiet && !o.json, `${scenario.name}/${o.strategy}`);
   let r: RunSnapshot;
   try {
     r = await runMachine({
       scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
       chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows.length ? o.chaosWindows : null } : null,
-      keepEvents: true, abortSignal: ac.signal, onProgress: (f) => progress.update(f), countI10: o.countI10,
+      keepEvents: Boolean(o.trace || o.traceJson), abortSignal, onProgress: (f) => progress.update(f), countI10: o.countI10,
     });
   } finally {
     progress.done();
-    process.off('SIGINT', onSigint);
   }
   const s = summarize(r);
   // a write that fails all the same (the disk filled up during the run): the others are still
@@ -77,7 +95,7 @@ export async function cmdRun(o: RunOptions): Promise<number> {
     attempt(() => writeChromeTrace(o.traceJson!, traceContext(r), r.events, { findings: r.findings, scenario: scenario.name, strategy: o.strategy, seed: o.seed }));
   }
   if (o.dump) attempt(() => writeFileAtomic(o.dump!, JSON.stringify(r.kernel, null, 1) + '\n', '--dump'));
-  const code = exitCodeFor(r);
+  const code = exitCodeFor(r, signal());
   if (r.verdict === 'FAIL') {
     const art = buildArtifact(r, {
       scenario: o.scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,

@@ -66,7 +66,7 @@ async function runCase(c: HuntTarget, kind: HuntCase['kind'], o: HuntParams, pro
     const chaos = c.chaos ?? (kind === 'bug' ? null : CLEAN_CHAOS);
     const r = await runMachine({
       scenario, strategy: c.design, durationNs: o.budget, seed, bugs: bug ? [bug.n] : [],
-      chaos: chaos ? { p: chaos.p, maxNs: chaos.maxNs, windows: chaos.windows.length ? chaos.windows : null } : null, keepEvents: true,
+      chaos: chaos ? { p: chaos.p, maxNs: chaos.maxNs, windows: chaos.windows.length ? chaos.windows : null } : null, keepEvents: false,
     });
     res.runs++;
     const f = r.failure;

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Interrupts, SECOND_SIGNAL_MS } from '../../src/cli/campaign-output.ts';
+import { Interrupts, SECOND_SIGNAL_MS } from '../../src/cli/interrupts.ts';
 import { exitCodeOfSignal } from '../../stress/verdict.ts';
 
 const TSX = join('node_modules', '.bin', 'tsx');
