@@ -19,7 +19,7 @@ import { EXIT, UsageError } from '../errors.ts';
 import { DEFAULT_DESIGN } from '../proxy/index.ts';
 import { MAX_BUG, bugName, parseBugName } from '../proxy/bugs.ts';
 import { COMPARE_DEFAULTS, STRESS_DEFAULTS, STRESS_EXCLUDED_STRATEGIES } from '../../stress/default.ts';
-import { didYouMean } from '../did-you-mean.ts';
+import { clip, didYouMean, quote } from '../messages.ts';
 
 export const PROG = 'proxysim';
 export const DEFAULT_STRATEGY = DEFAULT_DESIGN;
@@ -223,10 +223,10 @@ function decimalIn(v: string, min: number, max: number): number | null {
 /** "k/N" -> [k, N] with 1 <= k <= N <= MAX_SHARDS, decimal; throws an Error whose message completes "--shard: ". */
 function parseShardText(v: string): [number, number] {
   const m = /^([0-9]+)\/([0-9]+)$/.exec(v.trim());
-  if (m === null) throw new Error(`expected k/N (e.g. 1/4) or auto or auto/N, got ${JSON.stringify(v)}`);
+  if (m === null) throw new Error(`expected k/N (e.g. 1/4) or auto or auto/N, got ${quote(v)}`);
   const n = decimalIn(m[2], 1, MAX_SHARDS);
   const k = n === null ? null : decimalIn(m[1], 1, n);
-  if (n === null || k === null) throw new Error(`expected k/N with ${shardRange} (e.g. 1/4), got ${JSON.stringify(v)}`);
+  if (n === null || k === null) throw new Error(`expected k/N with ${shardRange} (e.g. 1/4), got ${quote(v)}`);
   return [k, n];
 }
 
@@ -250,18 +250,18 @@ export const SHARD_ENV = {
  */
 export function shardFromEnv(text: string, env: Readonly<Record<string, string | undefined>>): [number, number] {
   const m = /^auto(?:\/([0-9]+))?$/.exec(text.trim());
-  if (m === null) throw new UsageError(`--shard: expected k/N (e.g. 1/4) or auto or auto/N, got ${JSON.stringify(text)}`);
+  if (m === null) throw new UsageError(`--shard: expected k/N (e.g. 1/4) or auto or auto/N, got ${quote(text)}`);
   let given: number | null = null;
   if (m[1] !== undefined) {
     given = decimalIn(m[1], 1, MAX_SHARDS);
-    if (given === null) throw new UsageError(`--shard: expected auto/N with 1 <= N <= ${MAX_SHARDS}, got ${JSON.stringify(text)}`);
+    if (given === null) throw new UsageError(`--shard: expected auto/N with 1 <= N <= ${MAX_SHARDS}, got ${quote(text)}`);
   }
   const get = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const bad = (name: string, want: string): UsageError =>
-    new UsageError(`--shard ${text}: ${name}=${JSON.stringify(env[name])} is not ${want}`);
+    new UsageError(`--shard ${text}: ${name}=${quote(env[name] ?? '')} is not ${want}`);
   const { k8sIndex, k8sTotal, gitlabIndex, gitlabTotal } = SHARD_ENV;
   const idx = get(k8sIndex);
   if (idx !== undefined) {
@@ -306,7 +306,7 @@ function scenarioName(v: string): string {
   const b = findBuiltin(v);
   if (b !== undefined) return b.name;
   const names = BUILTINS.map((x) => x.name);
-  throw new Error(`unknown scenario ${JSON.stringify(v)} (allowed: all, ${names.join(', ')}, fuzz-<n>)`
+  throw new Error(`unknown scenario ${quote(v)} (allowed: all, ${names.join(', ')}, fuzz-<n>)`
     + didYouMean(v, names, (x) => x));
 }
 
@@ -352,7 +352,7 @@ export const COMMANDS: CommandSpec[] = [
         normalize: (v) => {
           const n = parseBugName(v);
           if (n === null || n < 1 || n > MAX_BUG) {
-            throw new Error(`expected BUGn with n 1..${MAX_BUG} (e.g. BUG11), got ${JSON.stringify(v)}`);
+            throw new Error(`expected BUGn with n 1..${MAX_BUG} (e.g. BUG11), got ${quote(v)}`);
           }
           return bugName(n);
         },
@@ -373,7 +373,7 @@ export const COMMANDS: CommandSpec[] = [
         normalize: (v, ctx) => {
           const all = ctx.allowedChaosWindows;
           if (all !== undefined && !all.some((w) => w === v || w.startsWith(v))) {
-            throw new Error(`unknown gate window ${JSON.stringify(v)} (windows: ${all.join(', ')})`);
+            throw new Error(`unknown gate window ${quote(v)} (windows: ${all.join(', ')})`);
           }
           return v;
         },
@@ -436,7 +436,7 @@ export const COMMANDS: CommandSpec[] = [
         choices: (ctx) => ctx.allowedBugs,
         normalize: (v) => {
           const n = parseBugName(v);
-          if (n === null) throw new Error(`expected BUGn (e.g. BUG11), got ${JSON.stringify(v)}`);
+          if (n === null) throw new Error(`expected BUGn (e.g. BUG11), got ${quote(v)}`);
           return bugName(n);
         },
         help: 'Only these bugs. Repeatable.',
@@ -480,7 +480,7 @@ export const COMMANDS: CommandSpec[] = [
         normalize: (v, ctx) => {
           const all = ctx.allowedStrategies;
           if (v === 'all' || all === undefined || all.includes(v)) return v;
-          throw new Error(`unknown strategy ${JSON.stringify(v)} (allowed: all, ${all.join(', ')})` + didYouMean(v, all, (x) => x));
+          throw new Error(`unknown strategy ${quote(v)} (allowed: all, ${all.join(', ')})` + didYouMean(v, all, (x) => x));
         },
         help: 'Comma-separated designs, or "all". Repeatable.',
       },
@@ -634,7 +634,7 @@ function commandNames(): string {
 export function commandSpec(name: string): CommandSpec {
   const spec = COMMANDS.find((c) => c.name === name);
   if (spec === undefined) {
-    throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${commandNames()})`
+    throw new UsageError(`unknown command ${quote(name)} (commands: ${commandNames()})`
       + didYouMean(name, COMMANDS.map((c) => c.name), (s) => `"${s}"`));
   }
   return spec;
@@ -670,7 +670,7 @@ export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Comma
   const first = argv[0];
   if (first === '--' || (first.startsWith('-') && first !== '-')) {
     if (asksForHelp(tokenize(argv, []))) return { command: 'help' };
-    throw new UsageError(`missing command before ${JSON.stringify(first)} (commands: ${commandNames()}; `
+    throw new UsageError(`missing command before ${quote(first)} (commands: ${commandNames()}; `
       + `e.g. "${PROG} run --scenario pi-basic")`);
   }
   const spec = commandSpec(first);
@@ -703,7 +703,7 @@ export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Comma
     if (flag === undefined) throw unknownFlag(spec, long ? t.rawName : arg);
     let raw: string;
     if (flag.type === 'bool') {
-      if (t.value !== undefined) throw new UsageError(`--${flag.name} takes no value (got ${JSON.stringify(arg)})`);
+      if (t.value !== undefined) throw new UsageError(`--${flag.name} takes no value (got ${quote(arg)})`);
       raw = '';
     } else if (t.value === undefined || (t.inlineValue === false && t.value.startsWith('--'))) {
       // parseArgs takes the next argument whatever it is; a flag (or "--") there means the value is missing
@@ -715,7 +715,7 @@ export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Comma
       const before = rawSeen.get(flag.name)!;
       throw new UsageError(flag.type === 'bool'
         ? `--${flag.name} given twice; give it once`
-        : `--${flag.name} given twice (${JSON.stringify(before)}, then ${JSON.stringify(raw)}); give it once`);
+        : `--${flag.name} given twice (${quote(before)}, then ${quote(raw)}); give it once`);
     }
     rawSeen.set(flag.name, raw);
     values.set(flag.name, convert(flag, raw, values.get(flag.name), ctx));
@@ -726,12 +726,12 @@ export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Comma
     const extra = positionals[maxPos];
     const scenarioFlag = spec.flags.find((f) => f.name === 'scenario');
     if (maxPos === 0 && scenarioFlag !== undefined && !values.has('scenario')) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(extra)} for "${spec.name}"; `
+      throw new UsageError(`unexpected argument ${quote(extra)} for "${spec.name}"; `
         + `did you mean --scenario ${extra}?`);
     }
     throw new UsageError(maxPos === 0
-      ? `unexpected argument ${JSON.stringify(extra)} for "${spec.name}" (it takes only flags: ${flagNames(spec)})`
-      : `unexpected argument ${JSON.stringify(extra)} for "${spec.name}" (it takes at most ${maxPos}: ${spec.positionals!.name})`);
+      ? `unexpected argument ${quote(extra)} for "${spec.name}" (it takes only flags: ${flagNames(spec)})`
+      : `unexpected argument ${quote(extra)} for "${spec.name}" (it takes at most ${maxPos}: ${spec.positionals!.name})`);
   }
 
   for (const flag of spec.flags) {
@@ -754,7 +754,7 @@ function flagNames(spec: CommandSpec): string {
 function unknownFlag(spec: CommandSpec, tok: string): UsageError {
   const names = spec.flags.map((f) => `--${f.name}`);
   const asLong = tok.replace(/^-+/, '--');
-  return new UsageError(`unknown flag ${tok} for "${spec.name}" (allowed: ${names.join(', ')})`
+  return new UsageError(`unknown flag ${clip(tok)} for "${spec.name}" (allowed: ${names.join(', ')})`
     + (names.includes(asLong) ? `; did you mean ${asLong}?` : didYouMean(asLong, names, (s) => s)));
 }
 
@@ -780,14 +780,14 @@ const INT_RE = /^[+-]?(0|[1-9][0-9]*)$/;
 const FLOAT_RE = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 function convert(flag: FlagSpec, raw: string, prev: FlagValue | undefined, ctx: ArgsContext): FlagValue {
-  const bad = () => new UsageError(`--${flag.name}: expected ${expected(flag, ctx)}, got ${JSON.stringify(raw)}`);
+  const bad = () => new UsageError(`--${flag.name}: expected ${expected(flag, ctx)}, got ${quote(raw)}`);
   switch (flag.type) {
     case 'bool':
       return true;
     case 'int': {
       if (/^[+-]?(0[0-9a-zA-Z]|[0-9.]+[eE])/.test(raw)) {
         // 0x10, 0o7, 010, 1e3: read by some tools as another number than it looks; decimal only
-        throw new UsageError(`--${flag.name}: expected a decimal ${expected(flag, ctx).replace(/^an /, '')}, got ${JSON.stringify(raw)}`);
+        throw new UsageError(`--${flag.name}: expected a decimal ${expected(flag, ctx).replace(/^an /, '')}, got ${quote(raw)}`);
       }
       if (!INT_RE.test(raw)) throw bad();
       const v = Number(raw);
@@ -808,10 +808,10 @@ function convert(flag: FlagSpec, raw: string, prev: FlagValue | undefined, ctx: 
         throw new UsageError(`--${flag.name}: ${(e as Error).message}`);
       }
       if (flag.min !== undefined && ns < flag.min) {
-        throw new UsageError(`--${flag.name}: expected a duration greater than ${flag.min === 1 ? '0' : `${flag.min}ns`}, got ${JSON.stringify(raw)}`);
+        throw new UsageError(`--${flag.name}: expected a duration greater than ${flag.min === 1 ? '0' : `${flag.min}ns`}, got ${quote(raw)}`);
       }
       if (flag.max !== undefined && ns > flag.max) {
-        throw new UsageError(`--${flag.name}: expected at most ${flag.max >= 1e9 && flag.max % 1e9 === 0 ? `${flag.max / 1e9}s` : `${flag.max}ns`}, got ${JSON.stringify(raw)}`);
+        throw new UsageError(`--${flag.name}: expected at most ${flag.max >= 1e9 && flag.max % 1e9 === 0 ? `${flag.max / 1e9}s` : `${flag.max}ns`}, got ${quote(raw)}`);
       }
       return ns;
     }
@@ -843,7 +843,7 @@ function checkString(flag: FlagSpec, raw: string, ctx: ArgsContext): string {
   }
   const choices = flag.choices?.(ctx);
   if (choices !== undefined && !choices.includes(v)) {
-    throw new UsageError(`--${flag.name}: unknown ${flag.noun ?? 'value'} ${JSON.stringify(raw)} (allowed: ${choices.join(', ')})`
+    throw new UsageError(`--${flag.name}: unknown ${flag.noun ?? 'value'} ${quote(raw)} (allowed: ${choices.join(', ')})`
       + didYouMean(raw, choices, (s) => s));
   }
   return v;

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parseDuration } from './duration.ts';
-import { didYouMean } from '../did-you-mean.ts';
+import { CLIP_CHARS, clip, didYouMean, quote } from '../messages.ts';
 
 /** A schema node (the schema is plain JSON; only the keywords read here are named). */
 export interface SchemaNode {
@@ -108,27 +108,6 @@ export const NOT_MESSAGE: Record<string, string> = {
   '#/$defs/positiveDuration': 'must be greater than 0, got {value}',
   '#/$defs/task/properties/name': '{value} is reserved (ops use it for the task running them)',
 };
-
-/** Longest piece of a value a message shows. */
-export const CLIP_CHARS = 60;
-
-/** A string cut for a message: at most CLIP_CHARS characters, then "…" and its length. */
-export function clip(s: string, max = CLIP_CHARS): string {
-  if (s.length <= max) return s;
-  // (not in the middle of a surrogate pair)
-  const cut = /[\ud800-\udbff]/.test(s[max - 1]) ? max - 1 : max;
-  return `${s.slice(0, cut)}…(${s.length} chars)`;
-}
-
-/** A string in double quotes for a message, cut (clip) and escaped so it stays on one line. */
-export function quote(s: string, max = CLIP_CHARS): string {
-  if (s.length <= max) return JSON.stringify(s).replace(/[\u0080-\u009f\u2028\u2029]/g, escapeChar);
-  return `${quote(s.slice(0, /[\ud800-\udbff]/.test(s[max - 1]) ? max - 1 : max), max).slice(0, -1)}…" (${s.length} chars)`;
-}
-
-function escapeChar(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-}
 
 /** How a value is shown after "got". */
 export function describeValue(v: unknown): string {

@@ -23,9 +23,10 @@ import { parseDuration } from './duration.ts';
 import { MAX_LOOP_DEPTH, MAX_OP_NESTING, MAX_PROGRAM_OPS, MAX_WORD, durationWord } from './program.ts';
 import type { Scenario } from './scenario.ts';
 import {
-  SCHEMA, clip, compareOrderKeys, describeValue, formatPath, orderKey, parsePath, pathIndex, pathKey, quote,
+  SCHEMA, compareOrderKeys, describeValue, formatPath, orderKey, parsePath, pathIndex, pathKey,
   shapeProblems, type PathSegment, type SchemaNode, type PathProblem,
 } from './schema-check.ts';
+import { clip, quote } from '../messages.ts';
 import { BUILTINS, BUILTIN_FILE_PREFIX, findBuiltin } from './builtin/index.ts';
 
 export { describeValue, pathIndex, pathKey } from './schema-check.ts';

@@ -7,7 +7,7 @@
  *   2  src/report                   summary, artifact, HTML
  *   1  src/machine                  runs the CPU workers, takes the snapshot
  *   0  the kernel and what it shares: workers/, src/{shm,sync,sched,proxy,locking,signal,check,
- *      trace,exec,workload}, src/errors.ts, src/files.ts, src/did-you-mean.ts (shared by all), src/results (types of
+ *      trace,exec,workload}, src/errors.ts, src/files.ts, src/messages.ts (shared by all), src/results (types of
  *      the results format)
  *
  * Edges are static imports and re-exports, and `new URL('<file>', import.meta.url)` (how worker

@@ -1,10 +1,13 @@
 /**
- * The suggestion every "unknown X" message ends with, for flags, commands, strategies and scenario
- * keys alike: one close candidate (Damerau-Levenshtein distance, case-insensitive), or nothing.
+ * How a one-line message shows what the user gave: cut to a readable length (a 1 MB value is not
+ * echoed whole), quoted on one line, and the suggestion every "unknown X" message ends with (one
+ * close candidate by edit distance, or nothing). Shared by the flag parser and the scenario checks.
  */
 
 /** "; did you mean X?" when one candidate is close (edit distance <= 2, less for short words), else "". */
 export function didYouMean(input: string, candidates: readonly string[], show: (s: string) => string = (s) => JSON.stringify(s)): string {
+  // (a long input is no typo, and the distance is quadratic in its length)
+  if (input.length > CLIP_CHARS) return '';
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
@@ -35,4 +38,25 @@ function editDistance(a: string, b: string): number {
     }
   }
   return dp[b.length];
+}
+
+/** Longest piece of a value a message shows. */
+export const CLIP_CHARS = 60;
+
+/** A string cut for a message: at most CLIP_CHARS characters, then "…" and its length. */
+export function clip(s: string, max = CLIP_CHARS): string {
+  if (s.length <= max) return s;
+  // (not in the middle of a surrogate pair)
+  const cut = /[\ud800-\udbff]/.test(s[max - 1]) ? max - 1 : max;
+  return `${s.slice(0, cut)}…(${s.length} chars)`;
+}
+
+/** A string in double quotes for a message, cut (clip) and escaped so it stays on one line. */
+export function quote(s: string, max = CLIP_CHARS): string {
+  if (s.length <= max) return JSON.stringify(s).replace(/[\u0080-\u009f\u2028\u2029]/g, escapeChar);
+  return `${quote(s.slice(0, /[\ud800-\udbff]/.test(s[max - 1]) ? max - 1 : max), max).slice(0, -1)}…" (${s.length} chars)`;
+}
+
+function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
