@@ -16,7 +16,7 @@
 import type { Arena } from '../shm/arena.ts';
 import { M, T } from '../shm/layout.ts';
 import { TASK, ownerTask } from '../sched/constants.ts';
-import { K_MUTEX_WAIT } from '../locking/mutex.ts';
+import { K_MUTEX_WAIT, heldMaskBit, heldMaskWord } from '../locking/mutex.ts';
 
 export const DEADLOCK_ID = 'DEADLOCK';
 
@@ -38,7 +38,7 @@ export function waitsFor(a: Arena, p: number): { m: number; owner: number } | nu
   if (m < 0 || m >= a.nrMutexes) return null;
   const owner = ownerTask(Atomics.load(i32, a.m(m) + M.owner));
   if (owner < a.nrCpus || owner >= a.nrTasks) return null;
-  if (m >= 32 || !(Atomics.load(i32, a.t(owner) + T.held_mask) & (1 << m))) return null;
+  if (!(Atomics.load(i32, a.t(owner) + heldMaskWord(m)) & heldMaskBit(m))) return null;
   return { m, owner };
 }
 

@@ -255,7 +255,8 @@ export class CpuLoop {
   /** do_exit(): TASK_DEAD, a last schedule(); the task never runs again. */
   private doExit(p: number): void {
     const c = this.c;
-    if (c.tg(p, T.held_mask)) c.warn('exit_holding_mutex', `${c.name(p)} exits holding mutexes 0x${c.tg(p, T.held_mask).toString(16)}`, p);
+    const held = [c.tg(p, T.held_mask), c.tg(p, T.held_mask + 1)];
+    if (held[0] || held[1]) c.warn('exit_holding_mutex', `${c.name(p)} exits holding mutexes ${held.map((w) => `0x${(w >>> 0).toString(16)}`).join(':')}`, p);
     c.ts(p, T.kpc, K_EXITED);
     c.emit(EV.EXIT, p);
     Atomics.add(c.i32, c.a.hdrIndex('exited_tasks'), 1);

@@ -75,7 +75,8 @@ function enterCritical(c: Cpu, p: number, m: number): void {
     c.violation('I1', `${c.name(p)} inside mutex ${m} but the owner word names ${c.name(mutexOwner(c, m))}`, [p]);
   }
   Atomics.add(c.i32, base + M.acquisitions, 1);
-  c.ts(p, T.held_mask, c.tg(p, T.held_mask) | (1 << m));
+  const w = heldMaskWord(m);
+  c.ts(p, w, c.tg(p, w) | heldMaskBit(m));
   c.ts(p, T.nr_acquired, c.tg(p, T.nr_acquired) + 1);
   c.emit(EV.MUTEX_ACQUIRE, p, m);
 }
@@ -84,8 +85,13 @@ function leaveCritical(c: Cpu, p: number, m: number): void {
   const base = c.a.m(m);
   Atomics.store(c.i32, base + M.holder, -1);
   Atomics.sub(c.i32, base + M.inside, 1);
-  c.ts(p, T.held_mask, c.tg(p, T.held_mask) & ~(1 << m));
+  const w = heldMaskWord(m);
+  c.ts(p, w, c.tg(p, w) & ~heldMaskBit(m));
 }
+
+/** held_mask: mutex m is bit m%32 of word m/32 (64 mutexes at most, as the validator allows). */
+export function heldMaskWord(m: number): number { return T.held_mask + (m >>> 5); }
+export function heldMaskBit(m: number): number { return 1 << (m & 31); }
 
 // ---- wait list (under wait_lock) ----
 function waiterAdd(c: Cpu, m: number, p: number): void {

@@ -110,7 +110,7 @@ export const TASK_FIELDS = [
   f('kop_first', 'i32', 'self', 'M12: was first waiter when it came back from schedule()'),
   f('loop_sp', 'i32', 'self', 'repeat-stack depth'),
   f('loop_stack', 'i32', 'self', 'repeat stack: [start pc, remaining] x 4', 8),
-  f('held_mask', 'i32', 'self', 'mutexes the task holds (bit k = mutex k; up to 32)'),
+  f('held_mask', 'i32', 'self', 'mutexes the task holds (mutex k = bit k%32 of word k/32; up to 64)', 2),
   f('timer_armed', 'i32', 'atomic', '1 while a sleep timer is pending; the firing CPU claims it by cmpxchg'),
   f('timer_cpu', 'i32', 'atomic', 'CPU whose timer base holds the timer'),
   f('last_lock_result', 'i32', 'self', 'result of the last lock op (0, -EINTR, trylock 1/0)'),

@@ -16,7 +16,7 @@ import {
   DEQUEUE, EINTR, MUTEX_FLAG, PROXY_WAKING, TASK, TASK_ON_RQ_QUEUED, blockedOnMutex, ownerWord,
 } from '../../src/sched/constants.ts';
 import {
-  kernelCpu, makeCurr, mget, placeQueued, queueOf, rget, tget, tset, violationOf, waitersOf, type KernelCpu, type Strategy,
+  kernelCpu, makeCurr, mget, placeQueued, queueOf, rget, smallScenario, tget, tset, violationOf, waitersOf, type KernelCpu, type Strategy,
 } from '../helpers/kernel.ts';
 
 const { WAITERS, HANDOFF, PICKUP } = MUTEX_FLAG;
@@ -63,6 +63,20 @@ function scheduleOut(p: number): void {
 }
 
 describe('mutex_lock / mutex_unlock', () => {
+  it('held_mask keeps 64 mutexes apart (mutex 32 + k does not alias mutex k)', () => {
+    k = kernelCpu({ strategy: 'none', scenario: smallScenario({ mutexes: Array.from({ length: 64 }, (_, m) => `m${m}`) }) });
+    const A = k.id('A');
+    placeQueued(k.a, A, 0);
+    makeCurr(k.a, A, 0);
+    for (const m of [0, 33, 63]) expect(mutexLock(k.c, A, m, D_STATE)).toBe(LOCK_DONE);
+    expect([tget(k.a, A, T.held_mask), tget(k.a, A, T.held_mask + 1)]).toEqual([1, (1 << 1) | (1 << 31)]);
+    mutexUnlock(k.c, A, 33);
+    expect([tget(k.a, A, T.held_mask), tget(k.a, A, T.held_mask + 1)]).toEqual([1, 1 << 31]);
+    mutexUnlock(k.c, A, 0);
+    mutexUnlock(k.c, A, 63);
+    expect([tget(k.a, A, T.held_mask), tget(k.a, A, T.held_mask + 1)]).toEqual([0, 0]);
+  });
+
   it('a free mutex is taken on the fast path: owner word = the task, no flags, no wait', () => {
     const { A } = setup('none');
     expect(mutexLock(k.c, A, M0, D_STATE)).toBe(LOCK_DONE);
