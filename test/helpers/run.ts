@@ -22,3 +22,18 @@ export function failures(r: RunSnapshot): string[] {
 export function first(ev: TraceEvent[], pred: (e: TraceEvent) => boolean): TraceEvent | undefined {
   return ev.find(pred);
 }
+
+/**
+ * A free run in real time until its set-up formed (up to `attempts` seeds): a loaded host can stall a
+ * CPU worker past a scenario's first milliseconds, so the interleaving the test is about never happens.
+ * Returns the first run where `formed` holds, or one that failed a check, or the last one.
+ */
+export async function runUntil(scenario: string | MachineOptions['scenario'], strategy: string, ms: number,
+  formed: (r: RunSnapshot) => boolean, extra: Partial<MachineOptions> = {}, attempts = 3): Promise<RunSnapshot> {
+  let r!: RunSnapshot;
+  for (let k = 0; k < attempts; k++) {
+    r = await run(scenario, strategy, ms, { ...extra, seed: (extra.seed ?? 1) + k });
+    if (r.failure || formed(r)) break;
+  }
+  return r;
+}

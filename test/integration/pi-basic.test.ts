@@ -4,7 +4,7 @@
  * with proxy execution (v26) L runs on H's behalf and the hog gets no CPU while H waits.
  */
 import { describe, expect, it } from 'vitest';
-import { run, id, failures } from '../helpers/run.ts';
+import { run, runUntil, id, failures } from '../helpers/run.ts';
 import { EV } from '../../src/trace/events.ts';
 import type { RunSnapshot } from '../../src/machine/snapshot.ts';
 
@@ -16,13 +16,16 @@ function firstWait(r: RunSnapshot, h: number): [number, number] {
   return [b!.time, end ? end.time : Infinity];
 }
 
+/** the set-up formed: H blocked on m0 while L held it (a stalled start can let H take it first) */
+const hBlocked = (r: RunSnapshot): boolean => r.events.some((e) => e.type === EV.MUTEX_BLOCK && e.task === id(r, 'H'));
+
 function switchesTo(r: RunSnapshot, t: number, from: number, to: number) {
   return r.events.filter((e) => e.type === EV.SCHED_SWITCH && e.a === t && e.time >= from && e.time < to);
 }
 
 describe('pi-basic', () => {
   it('none: the hog runs while H waits (the inversion)', async () => {
-    const r = await run('pi-basic', 'none', 300);
+    const r = await runUntil('pi-basic', 'none', 300, hBlocked);
     expect(failures(r)).toEqual([]);
     const [from, to] = firstWait(r, id(r, 'H'));
     expect(switchesTo(r, id(r, 'Med'), from, to).length).toBeGreaterThan(0);
@@ -30,7 +33,7 @@ describe('pi-basic', () => {
   });
 
   it('force-return: L runs for H, the hog gets no CPU while H waits', async () => {
-    const r = await run('pi-basic', 'force-return', 300);
+    const r = await runUntil('pi-basic', 'force-return', 300, hBlocked);
     expect(failures(r)).toEqual([]);
     const h = id(r, 'H');
     const [from, to] = firstWait(r, h);
