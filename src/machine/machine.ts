@@ -15,7 +15,7 @@ import { buildArena, type ArenaSpec } from '../workload/boot.ts';
 import { designByName } from '../proxy/index.ts';
 import { EventTail, RingReader, mergeByTime, type TraceEvent } from '../trace/ring.ts';
 import { WaitAnalysis } from '../trace/waits.ts';
-import { T } from '../shm/layout.ts';
+import { readTask } from '../shm/dump.ts';
 import { Watchdog } from '../check/watchdog.ts';
 import { lockName } from '../sync/lockdep.ts';
 import { CpuWorkers } from './cpu-workers.ts';
@@ -56,7 +56,9 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   const reader = new RingReader(a);
   const tail = new EventTail(a.nrCpus, TAIL_PER_CPU);
   // priorities are static (set at boot): read them from the arena as the events come
-  const waits = new WaitAnalysis((t) => (t >= 0 && t < a.nrTasks ? a.i32[a.t(t) + T.prio] : -1), (t) => t < a.nrCpus);
+  // priorities are fixed in this model (no PI boosting): read once
+  const prio = Array.from({ length: a.nrTasks }, (_, t) => readTask(a, t).prio);
+  const waits = new WaitAnalysis((t) => prio[t] ?? -1, (t) => t < a.nrCpus);
   let eventsSeen = 0;
   /** events stamped after the last drain began: held back to the next batch */
   let pending: TraceEvent[] = [];

@@ -34,6 +34,9 @@ export interface WaitStats {
   perWait: number[];
 }
 
+/** The events after which who runs, holds or waits can differ. */
+const CHANGES_STATE: ReadonlySet<number> = new Set([EV.SCHED_SWITCH, EV.MUTEX_ACQUIRE, EV.MUTEX_UNLOCK, EV.MUTEX_EINTR, EV.MUTEX_BLOCK]);
+
 interface OpenWait { task: number; mutex: number; since: number; inversion: number; stats: WaitStats }
 
 /** The wait analysis, fed batch by batch: feed() each batch in time order, finish() once at the end. */
@@ -45,6 +48,8 @@ export class WaitAnalysis {
   private readonly byKey = new Map<string, WaitStats>();
   /** the time charged up to (NaN: nothing fed yet) */
   private last = NaN;
+  /** the newest event time seen (of any event) */
+  private newest = NaN;
   /** events fed, and how many of them were older than the time already charged */
   fed = 0;
   late = 0;
@@ -58,7 +63,7 @@ export class WaitAnalysis {
 
   /** Close every open wait at endNs (or the last event, if later) and hand back the stats. */
   finish(endNs: number): WaitStats[] {
-    const end = Number.isNaN(this.last) ? endNs : Math.max(endNs, this.last);
+    const end = Number.isNaN(this.newest) ? endNs : Math.max(endNs, this.newest);
     this.advance(end);
     for (const t of [...this.open.keys()]) this.close(t, end);
     return [...this.byKey.values()].sort((x, y) => x.task - y.task || x.mutex - y.mutex);
@@ -68,6 +73,9 @@ export class WaitAnalysis {
     this.fed++;
     if (Number.isNaN(this.last)) this.last = e.time;
     else if (e.time < this.last) this.late++;
+    if (!(e.time <= this.newest)) this.newest = e.time;
+    // the state changes only at these events: between two of them one charge covers the stretch
+    if (!CHANGES_STATE.has(e.type)) return;
     this.advance(e.time);
     switch (e.type) {
       case EV.SCHED_SWITCH: this.curr.set(e.cpu, e.a); break;
@@ -100,11 +108,14 @@ export class WaitAnalysis {
   private advance(t: number): void {
     const dt = t - this.last;
     if (dt > 0 && this.open.size) {
+      const running = [...this.curr.values()].filter((task) => !this.isIdle(task));
+      const chains = new Map<number, Set<number>>(); // one walk per mutex waited on
       for (const w of this.open.values()) {
-        const chain = this.chainOf(w.mutex);
+        let chain = chains.get(w.mutex);
+        if (!chain) { chain = this.chainOf(w.mutex); chains.set(w.mutex, chain); }
         const wp = this.prioOf(w.task);
-        for (const task of this.curr.values()) {
-          if (task === w.task || this.isIdle(task)) continue;
+        for (const task of running) {
+          if (task === w.task) continue;
           if (chain.has(task)) w.stats.ownerRanNs += dt;
           else if (this.prioOf(task) > wp) {
             w.stats.inversionNs += dt;
