@@ -196,8 +196,8 @@ function probe(dir: string, shown: string, what: string | undefined, verb: strin
   try { unlinkSync(file); } catch { /* removed already */ }
 }
 
-/** Before a long run: can the file `path` be written (its folder created if need be)? See probeDir(). */
-export function probeFile(path: string, what?: string): void {
+/** What stands at `path` now (null: nothing yet); a folder there cannot be written as a file. */
+function targetOf(path: string, what?: string): Stats | null {
   let st: Stats | null;
   try {
     st = statOrNull(path);
@@ -205,6 +205,12 @@ export function probeFile(path: string, what?: string): void {
     throw writeError(what, path, e);
   }
   if (st?.isDirectory()) throw refuse(what, path, 'it is a folder');
+  return st;
+}
+
+/** Before a long run: can the file `path` be written (its folder created if need be)? See probeDir(). */
+export function probeFile(path: string, what?: string): void {
+  const st = targetOf(path, what);
   if (st && !st.isFile()) {
     // a device or a FIFO (/dev/stdout): written in place
     try { accessSync(path, constants.W_OK); } catch (e) { throw writeError(what, path, e); }
@@ -225,13 +231,7 @@ export function probeFile(path: string, what?: string): void {
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, what?: string): void {
   ensureDir(dirname(path) || '.', what);
-  let st: Stats | null;
-  try {
-    st = statOrNull(path);
-  } catch (e) {
-    throw writeError(what, path, e);
-  }
-  if (st?.isDirectory()) throw refuse(what, path, 'it is a folder');
+  const st = targetOf(path, what);
   if (st && !st.isFile()) {
     try {
       writeFileSync(path, data);
