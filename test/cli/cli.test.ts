@@ -45,7 +45,10 @@ describe('cli', () => {
     expect(j.verdict).toBe('PASS');
     expect(j.seed).toBe(7);
     expect(j.tasks.map((t: { name: string }) => t.name)).toEqual(['L', 'H', 'Med']);
-    expect(j.proxy.proxy_picks).toBeGreaterThan(0);
+    // (whether L ran for H in 150 ms depends on the host's timing: the proxy behaviour itself is
+    // asserted where the set-up is checked to have formed, test/integration/pi-basic.test.ts)
+    expect(j.cpus_detail.map((c: { cpu: number }) => c.cpu)).toEqual([0]);
+    expect(Object.keys(j.proxy)).toEqual(['proxy_picks', 'donor_migrations', 'force_returns', 'deactivations', 'longest_chain']);
   });
 
   it('a violation: exit 1, an artifact with everything needed, and the printed command re-runs the same case', () => {
