@@ -1,6 +1,6 @@
 /**
  * SIGINT and SIGTERM, once or twice, on the campaign commands started the way a user starts them
- * (tsx, which relays the signals to the process it runs): the finished cases are never lost. The
+ * (`node --import tsx`, as `npm start` does): the finished cases are never lost. The
  * signals go to the whole process group, as a terminal's Ctrl-C does, and only once a line says that
  * a case finished (no sleeping and hoping).
  */
@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { Interrupts, SECOND_SIGNAL_MS } from '../../src/cli/interrupts.ts';
 import { exitCodeOfSignal } from '../../stress/verdict.ts';
 
-const TSX = join('node_modules', '.bin', 'tsx');
 
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; sent: number }
 
@@ -22,7 +21,8 @@ interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: 
  * matches and SECOND_SIGNAL_MS has passed (a real second signal while the command is stopping).
  */
 function signalled(args: string[], o: { sig: NodeJS.Signals; ready: RegExp; second: 'burst' | 'late'; late?: RegExp }): Promise<Outcome> {
-  const child = spawn(TSX, ['src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // started as `npm start` starts it: node with tsx's loader, no relaying wrapper process in between
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   let sent = 0;
