@@ -50,7 +50,7 @@ describe('correct designs run clean', () => {
           scenario: resolveScenario(scenario), strategy: design, durationNs: 700e6, seed: 5,
           chaos: { p: CLEAN_CHAOS.p, maxNs: CLEAN_CHAOS.maxNs, windows: null }, keepEvents: false,
         });
-        expect(r.findings.filter((f) => f.kind !== 'warn').map((f) => `${f.id}: ${f.msg}`), scenario).toEqual([]);
+        expect(r.findings.map((f) => `${f.kind} ${f.id}: ${f.msg}`), scenario).toEqual([]);
         expect(r.samples, scenario).toBeGreaterThan(3);
       }
     });
