@@ -23,7 +23,12 @@ export interface CpuWorkerData {
   /** task names by id (for lockdep messages) */
   names: string[];
   chaos: ChaosSpec | null;
+  /** the executor's shared state (src/exec/area.ts): a controlled run, or a free run with --record */
+  exec: { sab: SharedArrayBuffer; mode: 'controlled' | 'record' } | null;
 }
+
+/** Where a report was made: the global step of the CPU's last step point, and its own count. */
+export interface StepWhere { step: number; cpuStep: number }
 
 /** Per gate window: delays injected, and passes. */
 export interface ChaosCounts { fired: [string, number][]; passed: [string, number][] }
@@ -33,7 +38,7 @@ export interface LockdepReport { kind: string; held: number[]; other: number[] |
 
 export type CpuMessage =
   | { type: 'ready'; cpu: number }
-  | CpuReport
+  | (CpuReport & { where?: StepWhere })
   | {
     type: 'done'; cpu: number;
     /** the CPU stopped on an abort (its own violation or another CPU's), not on `stop` */
@@ -47,4 +52,5 @@ export type CpuMessage =
     lockdep: LockdepReport | null;
     /** lock ids held when it crashed, and the task whose op was executing (-1 none) */
     held: number[]; task: number;
+    where?: StepWhere;
   };

@@ -27,12 +27,27 @@ export const K_EXITED = 4;
 
 const TIMER_CHECK_NS = 100_000;
 
+/**
+ * What an executor adds to the loop (src/exec/controlled.ts, record.ts); free running has none.
+ * The loop top comes after the park check, so a CPU parked by the sampler stands where a controlled
+ * run's CPU waits for its next turn.
+ */
+export interface LoopExec {
+  loopTop(): void;
+  /** the idle wait: true when the executor waited (else the loop waits on the doorbell itself) */
+  idle(ipi: number, v: number, needResched: number, untilNs: number): boolean;
+  /** user code of rq->curr runs for ns (virtual time moves on) */
+  userRun?(ns: number): void;
+  exit(): void;
+}
+
 export class CpuLoop {
   private last = 0;
   private nextTimerCheck = 0;
   private readonly tickNs: number;
   private readonly stopIdx: number;
   private readonly parkIdx: number;
+  exec: LoopExec | null = null;
 
   constructor(readonly c: Cpu) {
     this.tickNs = c.a.hdr('tick_ns');
@@ -45,11 +60,17 @@ export class CpuLoop {
     const i32 = c.i32;
     this.last = c.now();
     c.rsd(c.cpu, R.next_tick, this.last + this.tickNs);
+    // (an exception leaves without exit(): it aborts the machine, which wakes every CPU)
     while (Atomics.load(i32, this.stopIdx) === 0) {
       if (c.aborted()) return;
       if (Atomics.load(i32, this.parkIdx) !== 0) this.park();
+      if (this.exec !== null) {
+        this.exec.loopTop();
+        if (Atomics.load(i32, this.stopIdx) !== 0) break;
+      }
       this.iteration();
     }
+    this.exec?.exit();
   }
 
   /** Stop-the-world: park at a safe point (no lock held) until the sampler releases us. */
@@ -95,7 +116,9 @@ export class CpuLoop {
     if (idle) {
       const v = Atomics.load(c.i32, c.rqI + R.ipi);
       if (Atomics.load(c.i32, c.rqI + R.need_resched)) return;
-      const wait = Math.min(c.rgd(cpu, R.next_tick), this.nextTimerCheck) - c.now();
+      const until = Math.min(c.rgd(cpu, R.next_tick), this.nextTimerCheck);
+      if (this.exec !== null && this.exec.idle(c.rqI + R.ipi, v, c.rqI + R.need_resched, until)) return;
+      const wait = until - c.now();
       if (wait > 0) Atomics.wait(c.i32, c.rqI + R.ipi, v, Math.max(0.01, wait / 1e6));
       return;
     }
@@ -135,7 +158,9 @@ export class CpuLoop {
     const c = this.c;
     const kpc = c.tg(p, T.kpc);
     if (kpc === K_RUN) {
-      if (c.tgd(p, T.op_remaining) <= 0) { c.ts(p, T.kpc, 0); this.next(p); }
+      const left = c.tgd(p, T.op_remaining);
+      if (left <= 0) { c.ts(p, T.kpc, 0); this.next(p); }
+      else if (this.exec?.userRun) this.exec.userRun(Math.min(left, c.rgd(c.cpu, R.next_tick) - this.last));
       return;
     }
     if (kpc === K_MUTEX_WAIT) { this.lockResult(p, mutexLockResume(c, p)); return; }

@@ -32,12 +32,13 @@ export class CpuWorkers {
   /** `lockName` turns a lock id into its name (rq[1], pi_lock[A], ...); `mutexNames` the scenario's
    *  mutexes (a deadlock report names them). */
   constructor(private readonly a: Arena, private readonly names: string[], design: string, chaos: ChaosSpec | null,
-    private readonly lockName: (l: number) => string, private readonly mutexNames: readonly string[] = []) {
+    private readonly lockName: (l: number) => string, private readonly mutexNames: readonly string[] = [],
+    exec: CpuWorkerData['exec'] = null) {
     this.readyP = new Promise<void>((res, rej) => { this.resolveReady = res; this.failStart = rej; });
     this.readyP.catch(() => { /* observed by started() */ });
     this.doneP = new Promise<void>((res) => { this.resolveDone = res; });
     for (let cpu = 0; cpu < a.nrCpus; cpu++) {
-      const data: CpuWorkerData = { sab: a.sab, cpu, design, names, chaos };
+      const data: CpuWorkerData = { sab: a.sab, cpu, design, names, chaos, exec };
       const w = new Worker(WORKER, { workerData: data, execArgv: workerExecArgv(), name: `cpu${cpu}` });
       this.workers.push(w);
       w.on('message', (m: CpuMessage) => this.onMessage(m));
@@ -58,27 +59,28 @@ export class CpuWorkers {
   }
 
   private onMessage(m: CpuMessage): void {
+    const at = m.type !== 'ready' && m.type !== 'done' && m.where ? { step: m.where.step, cpuStep: m.where.cpuStep } : {};
     switch (m.type) {
       case 'ready':
         if (++this.nrReady === this.a.nrCpus) this.resolveReady();
         break;
       case 'warn':
       case 'violation':
-        this.findings.push({ kind: m.type, id: m.id, msg: m.msg, cpu: m.cpu, tasks: m.tasks, time: m.time, held: (m.held ?? []).map(this.lockName) });
+        this.findings.push({ kind: m.type, id: m.id, msg: m.msg, cpu: m.cpu, tasks: m.tasks, time: m.time, held: (m.held ?? []).map(this.lockName), ...at });
         break;
       case 'deadlock': {
         // the CPU knows the mutexes by number: name them as the scenario does
         const msg = m.cycle
           ? describeCycle(m.cycle, (t) => this.names[t] ?? `task[${t}]`, (x) => this.mutexNames[x] ?? `mutex ${x}`)
           : m.msg;
-        this.findings.push({ kind: 'deadlock', id: m.id, msg, cpu: m.cpu, tasks: m.tasks, time: m.time, held: (m.held ?? []).map(this.lockName) });
+        this.findings.push({ kind: 'deadlock', id: m.id, msg, cpu: m.cpu, tasks: m.tasks, time: m.time, held: (m.held ?? []).map(this.lockName), ...at });
         break;
       }
       case 'crash':
         this.findings.push({
           kind: 'crash', id: m.lockdep ? `I14:${m.lockdep.kind}` : 'crash', msg: m.msg, cpu: m.cpu,
           tasks: [m.task].filter((t) => t >= 0), time: this.a.now(),
-          held: (m.lockdep?.held ?? m.held).map(this.lockName), otherHeld: m.lockdep?.other?.map(this.lockName), stack: m.stack,
+          held: (m.lockdep?.held ?? m.held).map(this.lockName), otherHeld: m.lockdep?.other?.map(this.lockName), stack: m.stack, ...at,
         });
         this.abort(m.cpu + 1);
         break;

@@ -16,6 +16,10 @@ export interface Finding extends CaseFailure {
   /** lockdep: the locks the other CPU held */
   otherHeld?: string[];
   stack?: string;
+  /** the executor's step at which it was reported (controlled runs, --record) */
+  step?: number;
+  /** the reporting CPU's own step count there */
+  cpuStep?: number;
 }
 
 export type Verdict = 'PASS' | 'FAIL' | 'INTERRUPTED';

@@ -19,7 +19,11 @@ import { readTask } from '../shm/dump.ts';
 import { Watchdog } from '../check/watchdog.ts';
 import { lockName } from '../sync/lockdep.ts';
 import { CpuWorkers } from './cpu-workers.ts';
-import { kickAll, softLockup, stopTheWorld } from './sampler.ts';
+import { checkQuiescent, kickAll, softLockup, stopTheWorld } from './sampler.ts';
+import { ExecArea, STRATEGY, X, type ExecResult, type ExecutorSpec } from '../exec/area.ts';
+import { Baton } from '../exec/baton.ts';
+import { VirtualClock } from '../exec/clocks.ts';
+import { FreeRecorder } from '../exec/record.ts';
 import { takeSnapshot, type RunSnapshot } from './snapshot.ts';
 
 export interface MachineOptions extends ArenaSpec {
@@ -34,6 +38,26 @@ export interface MachineOptions extends ArenaSpec {
   abortSignal?: AbortSignal;
   /** fault injection for the harness's own tests: overwrite a program word before the start */
   corruptProgram?: { task: string; word: number; value: number };
+  /** free running (default), recorded, or controlled (src/exec) */
+  executor?: ExecutorSpec;
+}
+
+/** a free run with --record: steps it can hold by default (12 bytes each) */
+export const RECORD_CAP = 8_000_000;
+/** clock reads per CPU a record can hold by default */
+export const CLOCK_CAP = 4_000_000;
+
+function execArea(o: MachineOptions, nrCpus: number, nrTasks: number): ExecArea | null {
+  const e = o.executor;
+  if (!e || (e.kind === 'free' && !e.record)) return null;
+  const strategy = { free: STRATEGY.FREE_RECORD, random: STRATEGY.RANDOM, pct: STRATEGY.PCT, replay: STRATEGY.REPLAY, prefix: STRATEGY.PREFIX }[e.kind];
+  const cap = e.recordCap ?? Math.max(RECORD_CAP, (e.schedule?.length ?? 0) + 1024);
+  return ExecArea.create({
+    nrCpus, nrTasks, strategy, seed: o.seed, recordCap: cap,
+    clockCap: e.kind === 'free' || e.clocks ? Math.max(e.kind === 'free' ? CLOCK_CAP : 0, ...(e.clocks ?? []).map((c) => c.length)) : 0,
+    durationNs: o.durationNs, sampleNs: (o.samplerMs ?? 50) * 1e6, stepNs: e.stepNs ?? 100,
+    pctDepth: e.depth, pctSteps: e.pctSteps, schedule: e.schedule, clocks: e.clocks,
+  });
 }
 
 /** CPU workers boot in ~0.1-0.5 s each (tsx, JIT warm-up, WASM); a minute means something is wrong */
@@ -44,13 +68,25 @@ const POLL_MS = 10;
 /** events kept per CPU whatever the run keeps (at least what the failure artifact shows) */
 export const TAIL_PER_CPU = 64;
 
+/** Atomics.waitAsync (Node 16+; not in this TypeScript lib) */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
 /** Run a scenario on real CPU workers. */
 export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   const { arena: a, names } = buildArena(o);
   const design = designByName(o.strategy)!;
   if (o.corruptProgram) a.i32[a.prog(names.indexOf(o.corruptProgram.task)) + o.corruptProgram.word] = o.corruptProgram.value;
   const lname = (l: number): string => lockName(l, (t) => names[t] ?? `task[${t}]`);
-  const cpus = new CpuWorkers(a, names, o.strategy, o.chaos ?? null, lname, o.scenario.mutexes);
+  const x = execArea(o, a.nrCpus, a.nrTasks - a.nrCpus);
+  const controlled = x !== null && o.executor!.kind !== 'free';
+  const cpus = new CpuWorkers(a, names, o.strategy, o.chaos ?? null, lname, o.scenario.mutexes,
+    x ? { sab: x.sab, mode: controlled ? 'controlled' : 'record' } : null);
+  // the host reads time as the CPUs do; it takes the baton to sample (controlled) or records its samples
+  const baton = controlled ? new Baton(x, a, -1) : null;
+  const recorder = x && !controlled ? new FreeRecorder(x, a, -1, null) : null;
+  if (controlled) a.clock = new VirtualClock(x);
   const findings = cpus.findings;
   const events: TraceEvent[] = [];
   const reader = new RingReader(a);
@@ -102,6 +138,11 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   Atomics.store(a.i32, a.hdrIndex('park'), 0);
   Atomics.notify(a.i32, a.hdrIndex('park'));
 
+  if (baton) {
+    await runControlled(baton);
+    return finish();
+  }
+
   const samplerMs = o.samplerMs ?? 50;
   let lastSample = Date.now();
   const onAbort = (): void => { interrupted = true; };
@@ -114,7 +155,7 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
     if (a.hdrAtomic('abort') !== 0 || elapsed >= o.durationNs || interrupted) break;
     if (samplerMs > 0 && Date.now() - lastSample >= samplerMs) {
       lastSample = Date.now();
-      const s = stopTheWorld(a, names, design, watchdog, lname);
+      const s = stopTheWorld(a, names, design, watchdog, lname, recorder ? () => recorder.hostSample() : undefined);
       samples++;
       if (s.kind === 'violation') { findings.push(s.finding); break; }
       if (s.kind === 'stuck') { findings.push(...s.findings); break; }
@@ -135,6 +176,54 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   await cpus.terminate();
   return finish();
 
+  /**
+   * A controlled run: the CPUs stop themselves (duration, every task exited, end of a replay); the
+   * host drains, shows progress, and takes its turn when the baton comes to it for a sample.
+   */
+  async function runControlled(b: Baton): Promise<void> {
+    const hostWake = x!.wakeIndex(x!.nrCpus);
+    const onAbort = (): void => { interrupted = true; b.wakeAll(); };
+    o.abortSignal?.addEventListener('abort', onAbort);
+    try {
+      while (!cpus.allDone) {
+        const seen = Atomics.load(x!.i32, hostWake);
+        if (!b.hostTurn()) {
+          const w = waitAsync(x!.i32, hostWake, seen, POLL_MS);
+          if (w.async) await w.value;
+        }
+        drain(false);
+        o.onProgress?.(Math.min(1, a.now() / o.durationNs));
+        if (interrupted || a.hdrAtomic('abort') !== 0) break;
+        if (b.hostTurn()) {
+          const s = checkQuiescent(a, names, design, watchdog);
+          samples++;
+          if (s.kind === 'violation') { findings.push({ ...s.finding, step: x!.steps, cpuStep: 0 }); break; }
+          if (s.kind === 'clean') i10 += s.i10;
+          b.hostDone();
+        }
+      }
+    } finally {
+      o.abortSignal?.removeEventListener('abort', onAbort);
+    }
+    stoppedAt = a.now();
+    if (!cpus.allDone) {
+      // interrupted, or the host found a violation: every CPU unwinds from its wait
+      if (a.hdrAtomic('abort') === 0) Atomics.store(a.i32, a.hdrIndex('abort'), 255);
+      b.wakeAll();
+      if (!(await cpus.finished(STOP_TIMEOUT_MS))) cpus.abort(255);
+    }
+    await cpus.terminate();
+  }
+
+  function execResult(): ExecResult | null {
+    if (!x) return null;
+    return {
+      kind: o.executor!.kind, record: !controlled, steps: x.steps, preemptions: x.preemptions,
+      full: x.i32[X.full] === 1, divergence: x.divergence(), order: x.record(),
+      masks: controlled ? x.masks() : null, clocks: controlled ? null : x.clocks(),
+    };
+  }
+
   function finish(): RunSnapshot {
     drain(true);
     const elapsedNs = stoppedAt || (a.t0 ? a.now() : 0);
@@ -147,6 +236,7 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
       liveness: { stranded_observations: watchdog.strandedObservations, stranded_longest_samples: watchdog.strandedLongest },
       histograms: cpus.histograms,
       chaos: o.chaos ? { fired: cpus.chaosFired, passed: cpus.chaosPassed } : null,
+      exec: execResult(),
     });
   }
 }

@@ -21,7 +21,7 @@ export type Sample =
   | { kind: 'skipped' };
 
 export function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, watchdog: Watchdog,
-  lockName: (l: number) => string): Sample {
+  lockName: (l: number) => string, onParked?: () => void): Sample {
   const i32 = a.i32;
   const park = a.hdrIndex('park');
   const parked = a.hdrIndex('parked');
@@ -40,19 +40,27 @@ export function stopTheWorld(a: Arena, names: string[], design: ProxyDesign, wat
     Atomics.wait(i32, parked, Atomics.load(i32, parked), 1);
   }
   if (sample.kind === 'skipped' && Atomics.load(i32, parked) >= running) {
-    const runningBlockedIllegal = Boolean(design.runningBlockedIllegal) && a.hdr('count_i10') === 0;
-    const v = checkGlobal(a, { proxy: design.proxy, names, runningBlockedIllegal }) ?? watchdog.observe();
-    if (v) {
-      sample = { kind: 'violation', finding: { kind: v.kind ?? 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() } };
-      Atomics.add(i32, a.hdrIndex('nr_violations'), 1);
-      Atomics.store(i32, a.hdrIndex('abort'), 255);
-    } else {
-      sample = { kind: 'clean', i10: countI10(a).length };
-    }
+    onParked?.();
+    sample = checkQuiescent(a, names, design, watchdog);
   }
   Atomics.store(i32, park, 0);
   Atomics.notify(i32, park);
   return sample;
+}
+
+/**
+ * The checks of one sample, over an arena where no CPU moves: parked by stopTheWorld, or every CPU
+ * waiting at its loop top for the controlled executor's baton. A violation sets `abort`.
+ */
+export function checkQuiescent(a: Arena, names: string[], design: ProxyDesign, watchdog: Watchdog): Sample {
+  const runningBlockedIllegal = Boolean(design.runningBlockedIllegal) && a.hdr('count_i10') === 0;
+  const v = checkGlobal(a, { proxy: design.proxy, names, runningBlockedIllegal }) ?? watchdog.observe();
+  if (v) {
+    Atomics.add(a.i32, a.hdrIndex('nr_violations'), 1);
+    Atomics.store(a.i32, a.hdrIndex('abort'), 255);
+    return { kind: 'violation', finding: { kind: v.kind ?? 'violation', id: v.id, msg: v.msg, cpu: -1, tasks: v.tasks, time: a.now() } };
+  }
+  return { kind: 'clean', i10: countI10(a).length };
 }
 
 /** Ring every CPU's doorbell (an idle CPU sleeps on it). */

@@ -13,6 +13,7 @@ import type { WaitStats } from '../trace/waits.ts';
 import type { HistogramSet } from '../trace/metrics.ts';
 import { suiteChecks, type SuiteResult } from './suites.ts';
 import { judge, type Finding, type Verdict } from './findings.ts';
+import type { ExecResult } from '../exec/area.ts';
 
 export interface LivenessMetrics {
   /** L2: samples in which some donor was stranded (PROXY_WAKING, or RUNNING + blocked_on) */
@@ -52,6 +53,8 @@ export interface RunSnapshot {
   /** latency histograms (encoded HdrHistogram V2, compressed base64), by metric */
   histograms: Record<string, string>;
   chaos: { fired: Record<string, number>; passed: Record<string, number> } | null;
+  /** the executor's account (controlled runs and --record): steps, preemptions, the order */
+  exec: ExecResult | null;
   // ---- analysed once ----
   /** every mutex wait: who waited, how long, how much of it the owner chain ran, the inversion
    *  (analysed while the run went, batch by batch: trace/waits.ts) */

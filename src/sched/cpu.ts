@@ -6,7 +6,7 @@
 import type { Arena } from '../shm/arena.ts';
 import { ARENA_MAGIC, H, R, T, EVENT } from '../shm/layout.ts';
 import { Locks, MachineAbort } from '../sync/spinlock.ts';
-import { prng } from '../sync/gate.ts';
+import { prng, relaxHook } from '../sync/gate.ts';
 import { EV, WARN_IDS, violationCode } from '../trace/events.ts';
 import type { MetricsRecorder } from '../trace/metrics.ts';
 
@@ -176,7 +176,9 @@ export class Cpu {
 
   /** cpu_relax() in a spin-wait loop: yields the host core now and then, and unwinds on abort. */
   relax(iter: number): void {
-    if ((iter & 63) === 63) {
+    if (relaxHook()) {
+      if (this.aborted()) throw new MachineAbort();
+    } else if ((iter & 63) === 63) {
       // the magic word never changes: a 20 us sleep that gives the host core away
       Atomics.wait(this.i32, this.a.r.headerI + H.magic, ARENA_MAGIC, 0.02);
       if (this.aborted()) throw new MachineAbort();

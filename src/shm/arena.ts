@@ -9,6 +9,15 @@ import {
 
 export class LayoutMismatchError extends Error {}
 
+/**
+ * The clock seam: every read of time by kernel code goes through Arena.now(). Free runs read the
+ * host's monotonic clock; an executor (src/exec) may install another per thread: virtual time
+ * under the controlled executor, recorded or replayed values.
+ */
+export interface Clock {
+  now(): number;
+}
+
 export class Arena {
   readonly sab: SharedArrayBuffer;
   readonly i32: Int32Array;
@@ -92,7 +101,13 @@ export class Arena {
     Atomics.notify(this.i32, i);
   }
 
+  /** This thread's clock; null = the host's monotonic clock. */
+  clock: Clock | null = null;
+
   /** Arena time: ns since the machine started, one clock for every thread. */
-  now(): number { return Number(process.hrtime.bigint()) - this.t0; }
+  now(): number { return this.clock !== null ? this.clock.now() : this.realNow(); }
+
+  /** The host's monotonic clock, relative to the start. */
+  realNow(): number { return Number(process.hrtime.bigint()) - this.t0; }
 }
 

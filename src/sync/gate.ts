@@ -9,12 +9,53 @@ export interface GateHook {
   (window: string): void;
 }
 
+/**
+ * What an executor (src/exec) plugs in besides the gate hook. The kernel never sees these: it calls
+ * gate(), the spinlocks call lockGate()/lockAcquired()/lockContended(), and cpu_relax() calls
+ * relaxHook(). Free running with nothing installed, each is one branch.
+ */
+export interface ExecHooks {
+  /** a lock acquisition is about to be tried (window = the lock's gate window) */
+  lockGate(window: string): void;
+  /** it succeeded (a free-run recorder orders acquisitions here, after the cmpxchg) */
+  lockAcquired(window: string): void;
+  /** it failed: the lock word at i32 index `word` is held; return when it may be free (a
+   *  controlled executor runs other CPUs meanwhile). Without hooks the lock spins, then waits. */
+  lockContended?(word: number): void;
+  /** cpu_relax() in a spin-wait loop: give the other CPUs a turn */
+  relax?(): void;
+}
+
 let hook: GateHook | null = null;
+let execHooks: ExecHooks | null = null;
 
 export function setGateHook(h: GateHook | null): void { hook = h; }
+export function setExecHooks(h: ExecHooks | null): void { execHooks = h; }
 
 export function gate(window: string): void {
   if (hook !== null) hook(window);
+}
+
+/** Before a spinlock's cmpxchg: the gate of its window. */
+export function lockGate(window: string): void {
+  if (execHooks !== null) execHooks.lockGate(window);
+  else if (hook !== null) hook(window);
+}
+
+export function lockAcquired(window: string): void {
+  if (execHooks !== null) execHooks.lockAcquired(window);
+}
+
+/** The installed contention hook, or null (then the spinlock spins and waits itself). */
+export function contendedHook(): ((word: number) => void) | null {
+  const h = execHooks;
+  return h?.lockContended ? (word) => h.lockContended!(word) : null;
+}
+
+/** cpu_relax(): true when an executor took the turn (the caller skips its own backoff). */
+export function relaxHook(): boolean {
+  if (execHooks?.relax) { execHooks.relax(); return true; }
+  return false;
 }
 
 /** mulberry32: small seeded PRNG, one stream per CPU. */

@@ -9,7 +9,7 @@
  */
 import type { Arena } from '../shm/arena.ts';
 import { R, T, M } from '../shm/layout.ts';
-import { gate } from './gate.ts';
+import { contendedHook, lockAcquired, lockGate } from './gate.ts';
 import {
   LOCK_CLASS, LockdepError, lockClass, lockIndex, lockId, lockName, orderConflict, type LockClass,
 } from './lockdep.ts';
@@ -73,7 +73,7 @@ export class Locks {
   private me(): string { return this.cpu >= 0 ? `CPU${this.cpu}` : 'host'; }
 
   lock(id: number, window: string): void {
-    gate(window);
+    lockGate(window);
     const conflict = orderConflict(this.held, id);
     if (conflict >= 0) {
       const self = this.held.includes(id);
@@ -90,11 +90,20 @@ export class Locks {
     const w = this.word(id);
     if (Atomics.compareExchange(i32, w, 0, this.owner) !== 0) this.slowLock(w, id);
     this.push(id);
+    lockAcquired(window);
   }
 
   private slowLock(w: number, id: number): void {
     const i32 = this.a.i32;
     if (this.rqBase >= 0) Atomics.store(i32, this.rqBase + R.spinning_on, id);
+    const contended = contendedHook();
+    if (contended !== null) {
+      // an executor decides when this CPU runs again: it returns once the word may be free
+      for (;;) {
+        contended(w);
+        if (Atomics.compareExchange(i32, w, 0, this.owner) === 0) return this.doneSpin();
+      }
+    }
     for (let s = 0; s < SPIN; s++) {
       if (i32[w] === 0 && Atomics.compareExchange(i32, w, 0, this.owner) === 0) return this.doneSpin();
     }
@@ -123,11 +132,12 @@ export class Locks {
 
   /** raw_spin_trylock */
   trylock(id: number, window: string): boolean {
-    gate(window);
-    if (orderConflict(this.held, id) >= 0 && this.held.includes(id)) return false;
-    if (Atomics.compareExchange(this.a.i32, this.word(id), 0, this.owner) !== 0) return false;
-    this.push(id);
-    return true;
+    lockGate(window);
+    const ok = !(orderConflict(this.held, id) >= 0 && this.held.includes(id)) &&
+      Atomics.compareExchange(this.a.i32, this.word(id), 0, this.owner) === 0;
+    if (ok) this.push(id);
+    lockAcquired(window);
+    return ok;
   }
 
   unlock(id: number): void {
