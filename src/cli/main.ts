@@ -12,6 +12,8 @@ import { cmdHunt } from './hunt.ts';
 import { cmdStress } from './stress.ts';
 import { cmdCompare } from './compare.ts';
 import { cmdMerge } from './merge.ts';
+import { cmdReplay } from './replay.ts';
+import { cmdShrink } from './shrink.ts';
 import { GATE_WINDOWS } from '../sync/windows.ts';
 
 export const ctx: ArgsContext = {
@@ -50,6 +52,7 @@ type Options<K> = Extract<Command, { command: K; options: unknown }>['options'];
 /** What each command runs, given its parsed options. */
 const COMMAND_RUNNERS: { [K in Exclude<Command['command'], 'help'>]: (o: Options<K>) => number | Promise<number> } = {
   list: cmdList, run: cmdRun, hunt: cmdHunt, stress: cmdStress, compare: cmdCompare, merge: cmdMerge,
+  replay: cmdReplay, shrink: cmdShrink,
 };
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,7 @@
 /** `proxysim run`: one scenario under one strategy on real CPU workers. */
 import { resolveScenario } from '../workload/validate.ts';
 import { parseDuration, formatDuration } from '../workload/duration.ts';
-import { runMachine } from '../machine/machine.ts';
+import { runMachine, type MachineOptions } from '../machine/machine.ts';
 import { traceContext, type RunSnapshot } from '../machine/snapshot.ts';
 import { summarize, renderSummary } from '../report/summary.ts';
 import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
@@ -45,7 +45,8 @@ export async function cmdRun(o: RunOptions): Promise<number> {
   if (o.dump) probeFile(o.dump, '--dump');
   probeDir(o.artifactDir, '--artifact-dir');
   if (!o.quiet && !o.json) {
-    process.stderr.write(`proxysim: ${scenario.name} under ${o.strategy} on ${cpus} CPU workers for ${formatDuration(durationNs)} (seed ${o.seed}${o.seedGenerated ? ', generated' : ''})\n`);
+    const how = o.executor === 'free' ? (o.record ? ', recorded' : '') : `, executor ${o.executor}${o.executor === 'pct' ? ` depth ${o.depth}` : ''}: virtual time`;
+    process.stderr.write(`proxysim: ${scenario.name} under ${o.strategy} on ${cpus} CPU workers for ${formatDuration(durationNs)} (seed ${o.seed}${o.seedGenerated ? ', generated' : ''}${how})\n`);
   }
   // SIGINT/SIGTERM stop the machine; the trace, dump, artifact and summary are still written (a
   // second signal meanwhile changes nothing: the handlers stay until everything is written)
@@ -65,12 +66,17 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
   abortSignal: AbortSignal, signal: () => NodeJS.Signals | null): Promise<number> {
   const progress = new Progress(!o.quiet && !o.json, `${scenario.name}/${o.strategy}`);
   let r: RunSnapshot;
+  const machine: MachineOptions = {
+    scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
+    chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows.length ? o.chaosWindows : null } : null,
+    keepEvents: Boolean(o.trace || o.traceJson), abortSignal, onProgress: (f) => progress.update(f), countI10: o.countI10,
+  };
   try {
-    r = await runMachine({
-      scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
-      chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows.length ? o.chaosWindows : null } : null,
-      keepEvents: Boolean(o.trace || o.traceJson), abortSignal, onProgress: (f) => progress.update(f), countI10: o.countI10,
-    });
+    if (o.executor === 'exhaustive') r = await exhaustive(o, machine, progress);
+    else {
+      const kind = o.executor;
+      r = await runMachine({ ...machine, executor: kind === 'free' ? { kind, record: o.record } : { kind, depth: o.depth } });
+    }
   } finally {
     progress.done();
   }
@@ -100,6 +106,10 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
     const art = buildArtifact(r, {
       scenario: o.scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
       chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows } : null,
+      execution: {
+        executor: o.executor, record: o.record, stepNs: 100, samplerMs: 50, countI10: o.countI10,
+        ...(o.executor === 'pct' ? { depth: o.depth } : {}), ...(o.executor === 'exhaustive' ? { preemptionBound: o.preemptions } : {}),
+      },
     });
     s.rerun = art.command;
     let path = '';
@@ -116,4 +126,10 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
     throw writeErrors[0];
   }
   return code;
+}
+
+/** --executor exhaustive: every schedule with at most --preemptions preemptions; the first failing one is the run. */
+async function exhaustive(o: RunOptions, machine: MachineOptions, progress: Progress): Promise<RunSnapshot> {
+  void o; void machine; void progress;
+  throw new UsageError('--executor exhaustive: not available yet');
 }

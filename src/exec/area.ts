@@ -68,6 +68,8 @@ export interface ExecResult {
   order: Int32Array;
   /** enabled CPUs at each controlled step (bit c = CPU c) */
   masks: Int32Array | null;
+  /** virtual time at each controlled step */
+  times: Float64Array | null;
   /** per-CPU clock reads (a free run's record) */
   clocks: Float64Array[] | null;
 }
@@ -83,7 +85,7 @@ export const X = {
   baton: 0, step: 1, arrived: 2, strategy: 3, rng: 4, sampling: 5, resume: 6,
   diverged_at: 7, div_cpu: 8, div_want: 9, div_got: 10, nr_cpus: 11, last: 12, preemptions: 13,
   pct_depth: 14, pct_next: 15, sched_len: 16, rec_len: 17, rec_cap: 18, sched_cap: 19, clock_cap: 20,
-  stopped: 21, full: 22, nr_tasks: 23, divergences: 24, host_wake: 25, clock_replay: 26,
+  stopped: 21, full: 22, nr_tasks: 23, divergences: 24, host_wake: 25, clock_replay: 26, samples: 27, ticket_next: 28, ticket_serving: 29,
 } as const;
 const HEADER_I32 = 32;
 /** per-CPU i32 words */
@@ -126,6 +128,8 @@ export class ExecArea {
   readonly maskI: number;
   readonly pctI: number;
   readonly clockD: number;
+  /** f64 index: virtual time at each step */
+  readonly timeD: number;
   readonly recCap: number;
   readonly clockCap: number;
 
@@ -134,30 +138,32 @@ export class ExecArea {
     this.nrCpus = head[X.nr_cpus];
     this.recCap = head[X.rec_cap];
     this.clockCap = head[X.clock_cap];
-    const l = ExecArea.layout(this.nrCpus, this.recCap, this.clockCap);
+    const l = ExecArea.layout(this.nrCpus, this.recCap, this.clockCap, head[X.sched_cap]);
     this.i32 = new Int32Array(sab, 0, l.i32Len);
     this.f64 = new Float64Array(sab, l.f64Byte, l.f64Len);
-    this.schedI = l.schedI; this.recI = l.recI; this.maskI = l.maskI; this.pctI = l.pctI; this.clockD = l.clockD;
+    this.schedI = l.schedI; this.recI = l.recI; this.maskI = l.maskI; this.pctI = l.pctI; this.clockD = l.clockD; this.timeD = l.timeD;
   }
 
-  private static layout(nrCpus: number, recCap: number, clockCap: number) {
+  private static layout(nrCpus: number, recCap: number, clockCap: number, schedCap: number) {
     const cpuI = HEADER_I32;
     const schedI = cpuI + (nrCpus + 1) * CPU_I32;
-    const recI = schedI + recCap;
+    const recI = schedI + schedCap;
     const maskI = recI + recCap;
     const pctI = maskI + recCap;
     const i32Len = pctI + MAX_PCT_CHANGES;
     const f64Byte = Math.ceil((i32Len * 4) / 8) * 8;
     const clockD = HEADER_F64 + (nrCpus + 1);
-    const f64Len = clockD + nrCpus * clockCap;
-    return { schedI, recI, maskI, pctI, clockD, i32Len, f64Byte, f64Len, bytes: f64Byte + f64Len * 8 };
+    const timeD = clockD + nrCpus * clockCap;
+    const f64Len = timeD + recCap;
+    return { schedI, recI, maskI, pctI, clockD, timeD, i32Len, f64Byte, f64Len, bytes: f64Byte + f64Len * 8 };
   }
 
   static create(s: ExecSpec): ExecArea {
-    const l = ExecArea.layout(s.nrCpus, s.recordCap, s.clockCap);
+    const schedCap = s.schedule?.length ?? 0;
+    const l = ExecArea.layout(s.nrCpus, s.recordCap, s.clockCap, schedCap);
     const sab = new SharedArrayBuffer(l.bytes);
     const h = new Int32Array(sab, 0, HEADER_I32);
-    h[X.nr_cpus] = s.nrCpus; h[X.rec_cap] = s.recordCap; h[X.clock_cap] = s.clockCap;
+    h[X.nr_cpus] = s.nrCpus; h[X.rec_cap] = s.recordCap; h[X.clock_cap] = s.clockCap; h[X.sched_cap] = schedCap;
     const x = new ExecArea(sab);
     const i = x.i32;
     i[X.baton] = -1; i[X.strategy] = s.strategy; i[X.rng] = (s.seed >>> 0) || 1; i[X.nr_tasks] = s.nrTasks;
@@ -166,7 +172,6 @@ export class ExecArea {
     x.f64[XD.step_ns] = s.stepNs;
     for (let c = 0; c <= s.nrCpus; c++) x.setCpu(c, XC.state, c < s.nrCpus ? ST.STARTING : ST.DONE);
     if (s.schedule) {
-      if (s.schedule.length > s.recordCap) throw new Error(`schedule of ${s.schedule.length} steps exceeds the capacity ${s.recordCap}`);
       i.set(s.schedule, x.schedI);
       i[X.sched_len] = s.schedule.length;
     }
@@ -227,6 +232,11 @@ export class ExecArea {
   masks(): Int32Array {
     const n = Math.min(this.i32[X.step], this.recCap);
     return this.i32.slice(this.maskI, this.maskI + n);
+  }
+  /** Virtual time at each controlled step. */
+  times(): Float64Array {
+    const n = Math.min(this.i32[X.step], this.recCap);
+    return this.f64.slice(this.timeD, this.timeD + n);
   }
   /** Each CPU's recorded clock reads. */
   clocks(): Float64Array[] {

@@ -34,6 +34,11 @@ export class Baton {
   /** this thread's slot: its CPU, or nrCpus for the host */
   readonly self: number;
   private started = false;
+  /**
+   * Replaying a free run: the record, not virtual time, says when an idle CPU wakes and when the
+   * host samples. (A controlled run's replay keeps the rules of the run, only the choice is the record's.)
+   */
+  private readonly recordDriven: boolean;
   private readonly stopIdx: number;
   private readonly abortIdx: number;
   private readonly exitedIdx: number;
@@ -44,6 +49,7 @@ export class Baton {
     this.stopIdx = a.hdrIndex('stop');
     this.abortIdx = a.hdrIndex('abort');
     this.exitedIdx = a.hdrIndex('exited_tasks');
+    this.recordDriven = x.i32[X.clock_replay] === 1 && x.i32[X.strategy] === STRATEGY.REPLAY;
   }
 
   /** A CPU arrives at a step point: say where, let the strategy choose, wait for the turn. */
@@ -80,13 +86,23 @@ export class Baton {
     if (next >= 0 && next !== this.self) this.handTo(next);
   }
 
-  /** The host's turn is over (it sampled): record its step, resume the strategy. */
-  hostDone(): void {
+  /** The host's turn begins (it samples): its step is recorded first, so a finding of the sample
+   *  is at this step; returns the step. */
+  hostBegin(): number {
     const i = this.i32;
     const x = this.x;
     const s = i[X.step];
-    if (s < x.recCap) { i[x.recI + s] = packStep(-1, W_HOST); i[x.maskI + s] = 0; }
+    if (s < x.recCap) { i[x.recI + s] = packStep(-1, W_HOST); i[x.maskI + s] = 0; x.f64[x.timeD + s] = x.f64[XD.vnow]; }
     i[X.step] = s + 1;
+    i[X.last] = -1;
+    i[X.samples]++;
+    return s;
+  }
+
+  /** The host's turn is over: resume the strategy. */
+  hostDone(): void {
+    const i = this.i32;
+    const x = this.x;
     i[X.sampling] = 0;
     while (x.f64[XD.next_sample] <= x.f64[XD.vnow]) x.f64[XD.next_sample] += x.f64[XD.sample_ns];
     const next = this.choose();
@@ -130,11 +146,13 @@ export class Baton {
   private enabled(c: number, sampling: boolean, stopping: boolean): boolean {
     const x = this.x;
     const st = x.getCpu(c, XC.state);
+    // a recorded free run took its steps whatever held (its spins failed, its idle waits timed out)
+    if (this.recordDriven) return st !== ST.DONE && st !== ST.STARTING && !(sampling && st === ST.AT_STEP && x.getCpu(c, XC.window) === W_CPU_LOOP);
     switch (st) {
       case ST.AT_STEP: return !(sampling && x.getCpu(c, XC.window) === W_CPU_LOOP);
       case ST.SPIN: return Atomics.load(this.a.i32, x.getCpu(c, XC.word)) === 0;
       case ST.IDLE:
-        return stopping || sampling || Atomics.load(this.a.i32, x.getCpu(c, XC.word)) !== x.getCpu(c, XC.val) ||
+        return stopping || sampling || this.recordDriven || Atomics.load(this.a.i32, x.getCpu(c, XC.word)) !== x.getCpu(c, XC.val) ||
           Atomics.load(this.a.i32, x.getCpu(c, XC.word2)) !== 0 || x.f64[XD.vnow] >= x.f64[untilD(c)];
       case ST.RELAX: return this.i32[X.step] > x.getCpu(c, XC.relax_at);
       default: return false;
@@ -162,7 +180,7 @@ export class Baton {
       stopping = true;
     }
     if (!stopping && !i[X.sampling]) {
-      if (strategy === STRATEGY.REPLAY) {
+      if (this.recordDriven) {
         if (step < i[X.sched_len] && stepCpu(i[x.schedI + step]) < 0) i[X.sampling] = 1;
       } else if (x.f64[XD.vnow] >= x.f64[XD.next_sample]) i[X.sampling] = 1;
     }
@@ -194,7 +212,7 @@ export class Baton {
     const next = strategy === STRATEGY.REPLAY ? this.pick(strategy, m, step) : this.starved(m, step) ?? this.pick(strategy, m, step);
     const last = i[X.last];
     if (last >= 0 && last < n && last !== next && (m >> last) & 1 && x.getCpu(last, XC.state) === ST.AT_STEP) i[X.preemptions]++;
-    if (step < x.recCap) { i[x.recI + step] = packStep(next, x.getCpu(next, XC.window)); i[x.maskI + step] = m; }
+    if (step < x.recCap) { i[x.recI + step] = packStep(next, x.getCpu(next, XC.window)); i[x.maskI + step] = m; x.f64[x.timeD + step] = x.f64[XD.vnow]; }
     else i[X.full] = 1;
     i[X.step] = step + 1;
     x.setCpu(next, XC.steps, x.getCpu(next, XC.steps) + 1);

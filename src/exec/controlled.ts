@@ -6,7 +6,7 @@
 import type { Arena } from '../shm/arena.ts';
 import { setExecHooks, setGateHook, type ExecHooks } from '../sync/gate.ts';
 import { Baton } from './baton.ts';
-import { ExecArea, ST, W_CPU_LOOP, W_IDLE, W_RELAX, W_SPIN, windowId } from './area.ts';
+import { ExecArea, ST, W_CPU_LOOP, W_IDLE, W_RELAX, W_SPIN, X, windowId } from './area.ts';
 import { ReplayClock, VirtualClock, isClockReplay } from './clocks.ts';
 import type { LoopExec } from './cpu-loop.ts';
 
@@ -30,7 +30,11 @@ export class ControlledCpu implements ExecHooks, LoopExec {
   lockContended(word: number): void { this.baton.step(ST.SPIN, W_SPIN, word); }
   relax(): void { this.baton.step(ST.RELAX, W_RELAX); }
 
-  loopTop(): void { this.baton.step(ST.AT_STEP, W_CPU_LOOP); }
+  loopTop(): boolean {
+    const samples = this.x.i32[X.samples];
+    this.baton.step(ST.AT_STEP, W_CPU_LOOP);
+    return this.x.i32[X.samples] !== samples;
+  }
   idle(ipi: number, v: number, needResched: number, untilNs: number): boolean {
     this.baton.step(ST.IDLE, W_IDLE, ipi, v, needResched, untilNs);
     return true;

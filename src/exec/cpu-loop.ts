@@ -19,6 +19,7 @@ import { K_MUTEX_WAIT, LOCK_DONE, LOCK_EINTR, LOCK_SCHEDULE, mutexLock, mutexLoc
 import { deliverSignal, sendSignal } from '../signal/signal.ts';
 import { OP, OP_WORDS } from '../workload/program.ts';
 import { EV } from '../trace/events.ts';
+import { gate } from '../sync/gate.ts';
 import { TASK_NORMAL } from '../sched/constants.ts';
 
 export const K_SLEEP = 2;
@@ -33,11 +34,14 @@ const TIMER_CHECK_NS = 100_000;
  * run's CPU waits for its next turn.
  */
 export interface LoopExec {
-  loopTop(): void;
+  /** true: the host sampled while this CPU stood here (a controlled run's park) */
+  loopTop(): boolean;
   /** the idle wait: true when the executor waited (else the loop waits on the doorbell itself) */
   idle(ipi: number, v: number, needResched: number, untilNs: number): boolean;
   /** user code of rq->curr runs for ns (virtual time moves on) */
   userRun?(ns: number): void;
+  /** about to park for the sampler */
+  parking?(): void;
   exit(): void;
 }
 
@@ -65,7 +69,8 @@ export class CpuLoop {
       if (c.aborted()) return;
       if (Atomics.load(i32, this.parkIdx) !== 0) this.park();
       if (this.exec !== null) {
-        this.exec.loopTop();
+        // the host sampled while this CPU waited at its loop top: as after park(), time restarts here
+        if (this.exec.loopTop()) this.last = c.now();
         if (Atomics.load(i32, this.stopIdx) !== 0) break;
       }
       this.iteration();
@@ -78,6 +83,7 @@ export class CpuLoop {
     const c = this.c;
     const i32 = c.i32;
     const parked = c.a.hdrIndex('parked');
+    this.exec?.parking?.();
     Atomics.add(i32, parked, 1);
     Atomics.notify(i32, parked);
     while (Atomics.load(i32, this.parkIdx) !== 0 && !c.aborted()) Atomics.wait(i32, this.parkIdx, 1, 5);
@@ -109,6 +115,8 @@ export class CpuLoop {
       this.nextTimerCheck = now + TIMER_CHECK_NS;
       this.runTimers(now);
     }
+    // a lockless read of what other CPUs write (resched_curr): its own step, so a replay orders it
+    gate('cpu_loop:need_resched');
     if (Atomics.load(c.i32, c.rqI + R.need_resched)) {
       __schedule(c, idle ? SM.NONE : SM.PREEMPT);
       return;
@@ -117,8 +125,9 @@ export class CpuLoop {
       const v = Atomics.load(c.i32, c.rqI + R.ipi);
       if (Atomics.load(c.i32, c.rqI + R.need_resched)) return;
       const until = Math.min(c.rgd(cpu, R.next_tick), this.nextTimerCheck);
-      if (this.exec !== null && this.exec.idle(c.rqI + R.ipi, v, c.rqI + R.need_resched, until)) return;
+      // (the clock is read here in every mode: a replay must read the clock as often as the run did)
       const wait = until - c.now();
+      if (this.exec !== null && this.exec.idle(c.rqI + R.ipi, v, c.rqI + R.need_resched, until)) return;
       if (wait > 0) Atomics.wait(c.i32, c.rqI + R.ipi, v, Math.max(0.01, wait / 1e6));
       return;
     }

@@ -43,7 +43,7 @@ export interface MachineOptions extends ArenaSpec {
 }
 
 /** a free run with --record: steps it can hold by default (12 bytes each) */
-export const RECORD_CAP = 8_000_000;
+export const RECORD_CAP = 4_000_000;
 /** clock reads per CPU a record can hold by default */
 export const CLOCK_CAP = 4_000_000;
 
@@ -55,7 +55,7 @@ function execArea(o: MachineOptions, nrCpus: number, nrTasks: number): ExecArea 
   return ExecArea.create({
     nrCpus, nrTasks, strategy, seed: o.seed, recordCap: cap,
     clockCap: e.kind === 'free' || e.clocks ? Math.max(e.kind === 'free' ? CLOCK_CAP : 0, ...(e.clocks ?? []).map((c) => c.length)) : 0,
-    durationNs: o.durationNs, sampleNs: (o.samplerMs ?? 50) * 1e6, stepNs: e.stepNs ?? 100,
+    durationNs: e.kind === 'replay' && e.clocks ? Infinity : o.durationNs, sampleNs: (o.samplerMs ?? 50) * 1e6, stepNs: e.stepNs ?? 100,
     pctDepth: e.depth, pctSteps: e.pctSteps, schedule: e.schedule, clocks: e.clocks,
   });
 }
@@ -155,7 +155,9 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
     if (a.hdrAtomic('abort') !== 0 || elapsed >= o.durationNs || interrupted) break;
     if (samplerMs > 0 && Date.now() - lastSample >= samplerMs) {
       lastSample = Date.now();
-      const s = stopTheWorld(a, names, design, watchdog, lname, recorder ? () => recorder.hostSample() : undefined);
+      let hostStep: number | undefined;
+      const s = stopTheWorld(a, names, design, watchdog, lname, recorder ? () => { hostStep = recorder.hostSample(); } : undefined);
+      if (s.kind === 'violation' && hostStep !== undefined) { s.finding.step = hostStep; s.finding.cpuStep = 0; }
       samples++;
       if (s.kind === 'violation') { findings.push(s.finding); break; }
       if (s.kind === 'stuck') { findings.push(...s.findings); break; }
@@ -195,9 +197,10 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
         o.onProgress?.(Math.min(1, a.now() / o.durationNs));
         if (interrupted || a.hdrAtomic('abort') !== 0) break;
         if (b.hostTurn()) {
+          const step = b.hostBegin();
           const s = checkQuiescent(a, names, design, watchdog);
           samples++;
-          if (s.kind === 'violation') { findings.push({ ...s.finding, step: x!.steps, cpuStep: 0 }); break; }
+          if (s.kind === 'violation') { findings.push({ ...s.finding, step, cpuStep: 0 }); break; }
           if (s.kind === 'clean') i10 += s.i10;
           b.hostDone();
         }
@@ -220,7 +223,7 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
     return {
       kind: o.executor!.kind, record: !controlled, steps: x.steps, preemptions: x.preemptions,
       full: x.i32[X.full] === 1, divergence: x.divergence(), order: x.record(),
-      masks: controlled ? x.masks() : null, clocks: controlled ? null : x.clocks(),
+      masks: controlled ? x.masks() : null, times: controlled ? x.times() : null, clocks: controlled ? null : x.clocks(),
     };
   }
 

@@ -13,8 +13,10 @@ import type { TraceEvent } from '../trace/ring.ts';
 import { EV, EV_NAME } from '../trace/events.ts';
 import { safeFileName, writeFileAtomic } from '../files.ts';
 import { formatDuration } from '../workload/duration.ts';
+import { executionSection, type ExecutionSection, type ExecutionSpec } from './recording.ts';
 
-export const ARTIFACT_VERSION = 1;
+/** 2: the execution section (executor, violation step, the record a replay follows) */
+export const ARTIFACT_VERSION = 2;
 export const LAST_EVENTS_PER_CPU = 64;
 
 export interface RerunSpec {
@@ -26,6 +28,8 @@ export interface RerunSpec {
   seed: number;
   bugs: number[];
   chaos: { p: number; maxNs: number; windows: string[] } | null;
+  /** how the run was executed (default: free, not recorded) */
+  execution?: ExecutionSpec & { record?: boolean };
 }
 
 /** The command line that re-runs the case. */
@@ -34,7 +38,15 @@ export function rerunCommand(s: RerunSpec): string {
   const parts = ['npm', 'start', '--', 'run', '--scenario', q(s.scenario), '--strategy', s.strategy, '--cpus', String(s.cpus),
     '--duration', formatDuration(s.durationNs).replace(/\s/g, ''), '--seed', String(s.seed)];
   for (const b of s.bugs) parts.push('--bug', bugName(b));
-  if (s.chaos) {
+  const e = s.execution;
+  if (e && e.executor !== 'free' && e.executor !== 'replay') {
+    parts.push('--executor', e.executor);
+    if (e.executor === 'pct' && e.depth !== undefined) parts.push('--depth', String(e.depth));
+    if (e.executor === 'exhaustive' && e.preemptionBound !== undefined) parts.push('--preemptions', String(e.preemptionBound));
+  }
+  if (e?.record) parts.push('--record');
+  if (e?.countI10) parts.push('--count-i10');
+  if (s.chaos && (!e || e.executor === 'free')) {
     parts.push('--chaos', String(s.chaos.p), '--chaos-max', formatDuration(s.chaos.maxNs).replace(/\s/g, ''));
     for (const w of s.chaos.windows) parts.push('--chaos-window', q(w));
   }
@@ -66,6 +78,10 @@ export interface Artifact {
   locks_held: { cpu: number; held: string[]; spinning_on: string | null }[];
   last_events: (TraceEvent & { name: string; line: string })[];
   arena: ArenaDump;
+  /** how it was executed, and what `proxysim replay` follows */
+  execution: ExecutionSection;
+  /** the command that replays the record (null: nothing recorded) */
+  replay_command: string | null;
 }
 
 export function buildArtifact(r: RunSnapshot, spec: RerunSpec): Artifact {
@@ -96,6 +112,8 @@ export function buildArtifact(r: RunSnapshot, spec: RerunSpec): Artifact {
     locks_held: locks,
     last_events: last,
     arena: r.kernel,
+    execution: executionSection(r, spec.execution ?? { executor: 'free', stepNs: 100, samplerMs: 50, countI10: false }),
+    replay_command: null,
   };
 }
 
@@ -110,6 +128,7 @@ export function artifactFileName(art: Artifact, now = new Date()): string {
 /** Write the artifact in `dir` (created if need be); returns its path. A WriteError if it cannot be written. */
 export function writeArtifact(art: Artifact, dir: string): string {
   const path = join(dir, artifactFileName(art));
+  if (art.execution.record) art.replay_command = `npm start -- replay ${/^[\w./:-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
   writeFileAtomic(path, JSON.stringify(art, null, 1) + '\n', 'failure artifact');
   return path;
 }
@@ -123,5 +142,7 @@ export function renderArtifact(art: Artifact, path: string, lines = 40): string 
   for (const l of art.locks_held) if (l.held.length || l.spinning_on) out.push(`    CPU${l.cpu} holds [${l.held.join(', ')}]${l.spinning_on ? ` spinning on ${l.spinning_on}` : ''}`);
   out.push(`failure artifact: ${path}`);
   out.push(`re-run: ${art.command}`);
+  if (art.replay_command) out.push(`replay: ${art.replay_command}   (the recorded interleaving, step by step)`);
+  else if (art.execution.executor === 'free') out.push('replay: not recorded (run again with --record, or on a controlled executor: --executor random|pct)');
   return out.join('\n');
 }

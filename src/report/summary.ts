@@ -71,6 +71,8 @@ export interface RunSummary {
   interrupted: boolean;
   chaos: RunSnapshot['chaos'];
   verdict: RunSnapshot['verdict'];
+  /** the executor's account (controlled runs and --record): steps, preemptions; times are virtual when controlled */
+  execution: { executor: string; steps: number; preemptions: number; virtual_time: boolean; record_full: boolean; divergence: NonNullable<RunSnapshot['exec']>['divergence'] } | null;
   /** a failed run: its failure artifact and the command that re-runs it */
   artifact?: string;
   rerun?: string;
@@ -113,6 +115,10 @@ export function summarize(r: RunSnapshot): RunSummary {
     findings: r.findings, warnings: k.header.nr_warns, i10_observed: r.i10, samples: r.samples,
     events: r.eventsSeen, events_lost: r.eventsLost, interrupted: r.interrupted, chaos: r.chaos,
     verdict: r.verdict,
+    execution: r.exec ? {
+      executor: r.exec.record ? 'free (recorded)' : r.exec.kind, steps: r.exec.steps, preemptions: r.exec.preemptions,
+      virtual_time: !r.exec.record, record_full: r.exec.full, divergence: r.exec.divergence,
+    } : null,
   };
 }
 
@@ -154,6 +160,12 @@ export function renderSummary(s: RunSummary): string {
     const total = fired.reduce((n, [, v]) => n + v, 0);
     const passed = Object.values(s.chaos.passed).reduce((n, v) => n + v, 0);
     out.push(`chaos: ${total} delays injected at ${fired.length} windows (${passed} gate passes)${fired.length ? `; most: ${fired.slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+  }
+  if (s.execution) {
+    const e = s.execution;
+    out.push(`executor: ${e.executor}: ${e.steps} steps${e.virtual_time ? `, ${e.preemptions} preemptions; times are virtual` : ''}`
+      + `${e.record_full ? ' (the record filled up: the run was cut there)' : ''}`
+      + `${e.divergence ? `; left the record at step ${e.divergence.step} (CPU${e.divergence.cpu}: ${e.divergence.got}, recorded ${e.divergence.want})` : ''}`);
   }
   out.push(`liveness: stranded donors seen in ${s.liveness.stranded_observations} samples (longest ${s.liveness.stranded_longest_samples} samples in a row)`);
   out.push(`checks: ${s.samples} stop-the-world samples, ${s.events} events${s.events_lost ? ` (${s.events_lost} lost)` : ''}, ${s.warnings} warnings, I10 (RUNNING+blocked_on) observed ${s.i10_observed}x`);
