@@ -64,6 +64,37 @@ export interface RunOptions {
   countI10: boolean;
   /** where failure artifacts go */
   artifactDir: string;
+  /** free (the CPUs race in real time) or a controlled executor (one step at a time, virtual time) */
+  executor: RunExecutor;
+  /** pct: bug depth d (d - 1 priority change points) */
+  depth: number;
+  /** exhaustive: the preemption bound k */
+  preemptions: number;
+  /** exhaustive: stop after this many schedules */
+  maxSchedules: number;
+  /** free: keep the global order of steps and the clock reads, so that `replay` can follow them */
+  record: boolean;
+}
+
+export const RUN_EXECUTORS = ['free', 'random', 'pct', 'exhaustive'] as const;
+export type RunExecutor = typeof RUN_EXECUTORS[number];
+
+export interface ReplayOptions {
+  artifact: string;
+  /** replay this many times (each must reproduce) */
+  times: number;
+  /** steps drawn before the violation */
+  last: number;
+  json: boolean;
+}
+
+export interface ShrinkOptions {
+  artifact: string;
+  /** wall time the search may take, ns */
+  budget: number;
+  /** where the smaller artifact and scenario go (default: beside the artifact) */
+  out?: string;
+  json: boolean;
 }
 
 export interface HuntOptions {
@@ -128,6 +159,8 @@ export type Command =
   | { command: 'stress'; options: StressOptions }
   | { command: 'compare'; options: CompareOptions }
   | { command: 'merge'; options: MergeOptions }
+  | { command: 'replay'; options: ReplayOptions }
+  | { command: 'shrink'; options: ShrinkOptions }
   /** `topic`: the command whose help is wanted (undefined: the general help). `implicit`: no
    *  arguments at all were given (print the help, but exit with EXIT.USAGE). */
   | { command: 'help'; topic?: string; implicit?: boolean };
@@ -300,6 +333,23 @@ export function shardFromEnv(text: string, env: Readonly<Record<string, string |
     + 'Elsewhere (a GitHub Actions matrix) give the shard: --shard k/N');
 }
 
+/** --executor and the flags that belong to one executor: a flag given for another is an error. */
+function executorOptions(values: ReadonlyMap<string, FlagValue>): Pick<RunOptions, 'executor' | 'depth' | 'preemptions' | 'maxSchedules' | 'record'> {
+  const executor = str(values, 'executor') as RunExecutor;
+  const given = (name: string): boolean => values.has(`given:${name}`);
+  const only: [string, RunExecutor][] = [['depth', 'pct'], ['preemptions', 'exhaustive'], ['max-schedules', 'exhaustive'], ['record', 'free']];
+  for (const [flag, ex] of only) {
+    if (given(flag) && executor !== ex) throw new UsageError(`--${flag} applies to --executor ${ex}, not to --executor ${executor}`);
+  }
+  if (executor !== 'free' && ((num(values, 'chaos') ?? 0) > 0 || given('chaos-window') || given('chaos-max'))) {
+    throw new UsageError(`--chaos applies to --executor free: under --executor ${executor} the order of steps is the strategy's, not the host's`);
+  }
+  return {
+    executor, depth: num(values, 'depth')!, preemptions: num(values, 'preemptions')!,
+    maxSchedules: num(values, 'max-schedules')!, record: values.get('record') === true,
+  };
+}
+
 /** A built-in scenario's canonical name (aliases and fuzz-<n> accepted), or 'all'. */
 function scenarioName(v: string): string {
   if (v === 'all') return v;
@@ -384,10 +434,24 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'count-i10', type: 'bool', help: 'Count I10 (RUNNING with blocked_on set) instead of stopping on it, also for the ttwu-blocks designs, to see what follows.' },
       { name: 'dump', type: 'string', metavar: '<file>', expect: 'a file name', help: 'Write the whole arena (tasks, runqueues, mutexes) as JSON to <file> at the end.' },
       { name: 'artifact-dir', type: 'string', metavar: '<dir>', default: 'failures', expect: 'a directory', help: 'Where a failed run writes its failure artifact.' },
+      {
+        name: 'executor', type: 'string', metavar: '<name>', default: 'free', noun: 'executor',
+        choices: () => RUN_EXECUTORS,
+        help: 'free: the CPU workers race in real time (finds races). random, pct: the same workers take one '
+          + 'step at a time in an order a seeded strategy chooses, on virtual time: the run is a pure function of '
+          + 'scenario, strategy, bugs and seed (replays exactly, whatever the host load). exhaustive: every '
+          + 'schedule with at most --preemptions preemptions (small scenarios).',
+      },
+      { name: 'depth', type: 'int', metavar: '<d>', min: 1, max: 64, default: 3, help: 'pct: the bug depth d (d-1 priority change points).' },
+      { name: 'preemptions', type: 'int', metavar: '<k>', min: 0, max: 8, default: 1, help: 'exhaustive: at most k preemptions per schedule.' },
+      { name: 'max-schedules', type: 'int', metavar: '<n>', min: 1, max: 10_000_000, default: 2000, help: 'exhaustive: stop after n schedules.' },
+      { name: 'record', type: 'bool', help: 'free: record the global order of steps and every clock read, so that "replay" re-runs the interleaving (controlled executors always record).' },
       HELP_FLAG,
     ],
     examples: [
       `${PROG} run --scenario pi-basic`,
+      `${PROG} run --scenario wakeq-race --strategy ttwu-blocks --cpus 3 --record`,
+      `${PROG} run --scenario wakeq-race --strategy ttwu-blocks --cpus 3 --executor pct --depth 3 --seed 7`,
       `${PROG} run --scenario seed-signal --strategy force-return --duration 1s --seed 42`,
       `${PROG} run --scenario chain-3cpu --chaos 0.01 --chaos-max 50us --bug BUG5 --json`,
       `${PROG} run --scenario ./my-scenario.json --cpus 4 --trace run.trace`,
@@ -414,8 +478,57 @@ export const COMMANDS: CommandSpec[] = [
           traceJson: str(values, 'trace-json'),
           countI10: values.get('count-i10') === true,
           artifactDir: str(values, 'artifact-dir')!,
+          ...executorOptions(values),
         },
       };
+    },
+  },
+  {
+    name: 'replay',
+    summary: 'Re-run the recorded interleaving of a failure artifact, step by step, and draw the race',
+    synopsis: 'replay <artifact> [--times <n>] [--last <n>] [--json]',
+    description:
+      'Runs the artifact\'s scenario on the controlled executor, following its recorded order of steps (and, for a '
+      + 'free run, its recorded clock reads), and checks that it stops at the same violation at the same step. '
+      + 'Prints the last steps before the violation as the kernel draws races: one column per CPU, the window '
+      + 'of each step and what it reads or locks, and the ftrace lines of what each step did. Where a replay '
+      + 'of a free run leaves its record (an access the record could not order), it says at which step, CPU and '
+      + 'window, and goes on best-effort. Exits 0 when every replay reproduced the violation, 1 when one did '
+      + 'not, 65 when the artifact is unusable.',
+    flags: [
+      { name: 'times', type: 'int', metavar: '<n>', min: 1, max: 100, default: 1, help: 'Replay n times; each must reproduce.' },
+      { name: 'last', type: 'int', metavar: '<n>', min: 1, max: 10_000, default: 24, help: 'Steps drawn before the violation.' },
+      { name: 'json', type: 'bool', help: 'Print the result as JSON on stdout.' },
+      HELP_FLAG,
+    ],
+    positionals: { name: '<artifact>', help: 'A failure artifact (failures/*.json) of a recorded or controlled run.', max: 1 },
+    examples: [`${PROG} replay failures/wakeq-race__ttwu-blocks__I10-seed7-....json`, `${PROG} replay <artifact> --times 5`],
+    build(values, pos): Command {
+      if (pos.length !== 1) throw new UsageError(`"replay" needs one failure artifact (e.g. "${PROG} replay failures/<file>.json")`);
+      return { command: 'replay', options: { artifact: pos[0], times: num(values, 'times')!, last: num(values, 'last')!, json: values.get('json') === true } };
+    },
+  },
+  {
+    name: 'shrink',
+    summary: 'Search for a smaller reproducer of a failure artifact: fewer tasks, ops, shorter runs',
+    synopsis: 'shrink <artifact> [--budget <dur>] [--out <dir>] [--json]',
+    description:
+      'Searches, on the controlled executor, for a smaller scenario that still shows the same violation id: '
+      + 'tasks removed, ops removed, loops and durations shortened, fewer CPUs, a shorter run. Writes the '
+      + 'smaller artifact (replayable) and the scenario as a JSON file fit for a regression suite, and prints '
+      + 'the sizes before and after. Exits 0 when a reproducer was written, 1 when the failure could not be '
+      + 'reproduced at all, 65 when the artifact is unusable.',
+    flags: [
+      { name: 'budget', type: 'duration', metavar: '<dur>', min: 1e9, default: '60s', help: 'Wall time the search may take.' },
+      { name: 'out', type: 'string', metavar: '<dir>', expect: 'a directory', defaultText: "the artifact's folder", help: 'Where the smaller artifact and scenario go.' },
+      { name: 'json', type: 'bool', help: 'Print the result as JSON on stdout.' },
+      HELP_FLAG,
+    ],
+    positionals: { name: '<artifact>', help: 'A failure artifact (failures/*.json).', max: 1 },
+    examples: [`${PROG} shrink failures/<file>.json`, `${PROG} shrink failures/<file>.json --budget 2m --out regress/`],
+    build(values, pos): Command {
+      if (pos.length !== 1) throw new UsageError(`"shrink" needs one failure artifact (e.g. "${PROG} shrink failures/<file>.json")`);
+      return { command: 'shrink', options: { artifact: pos[0], budget: num(values, 'budget')!, out: str(values, 'out'), json: values.get('json') === true } };
     },
   },
   {
@@ -734,6 +847,8 @@ export function parseArgs(argv: readonly string[], ctx: ArgsContext = {}): Comma
       : `unexpected argument ${quote(extra)} for "${spec.name}" (it takes at most ${maxPos}: ${spec.positionals!.name})`);
   }
 
+  // which flags the command line gave (a build may refuse one that does not fit another): "given:<name>"
+  for (const name of [...values.keys()]) values.set(`given:${name}`, true);
   for (const flag of spec.flags) {
     if (values.has(flag.name)) continue;
     if (flag.required) {
