@@ -451,7 +451,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       `${PROG} run --scenario pi-basic`,
       `${PROG} run --scenario wakeq-race --strategy ttwu-blocks --cpus 3 --record`,
-      `${PROG} run --scenario wakeq-race --strategy ttwu-blocks --cpus 3 --executor pct --depth 3 --seed 7`,
+      `${PROG} run --scenario wakeq-race --strategy ttwu-blocks --cpus 3 --executor pct --seed 7`,
       `${PROG} run --scenario seed-signal --strategy force-return --duration 1s --seed 42`,
       `${PROG} run --scenario chain-3cpu --chaos 0.01 --chaos-max 50us --bug BUG5 --json`,
       `${PROG} run --scenario ./my-scenario.json --cpus 4 --trace run.trace`,
@@ -525,7 +525,7 @@ export const COMMANDS: CommandSpec[] = [
       HELP_FLAG,
     ],
     positionals: { name: '<artifact>', help: 'A failure artifact (failures/*.json).', max: 1 },
-    examples: [`${PROG} shrink failures/<file>.json`, `${PROG} shrink failures/<file>.json --budget 2m --out regress/`],
+    examples: [`${PROG} shrink failures/<file>.json`, `${PROG} shrink failures/<file>.json --budget 120s --out regress/`],
     build(values, pos): Command {
       if (pos.length !== 1) throw new UsageError(`"shrink" needs one failure artifact (e.g. "${PROG} shrink failures/<file>.json")`);
       return { command: 'shrink', options: { artifact: pos[0], budget: num(values, 'budget')!, out: str(values, 'out'), json: values.get('json') === true } };

@@ -32,7 +32,7 @@ function fails(argv: string[], c: ArgsContext = ctx): string {
 }
 
 const RUN_FLAGS = '--scenario, --strategy, --cpus, --duration, --seed, --json, --trace, --bug, --chaos, '
-  + '--chaos-max, --chaos-window, --quiet, --trace-json, --count-i10, --dump, --artifact-dir, --help';
+  + '--chaos-max, --chaos-window, --quiet, --trace-json, --count-i10, --dump, --artifact-dir, --executor, --depth, --preemptions, --max-schedules, --record, --help';
 
 describe('parseArgs: successes', () => {
   it('run with defaults', () => {
@@ -41,6 +41,7 @@ describe('parseArgs: successes', () => {
       seed: 12345, seedGenerated: true, json: false, trace: undefined, bugs: [], chaos: 0,
       chaosMax: parseDuration(DEFAULT_CHAOS_MAX), chaosWindows: [], quiet: false,
       dump: undefined, traceJson: undefined, countI10: false, artifactDir: 'failures',
+      executor: 'free', depth: 3, preemptions: 1, maxSchedules: 2000, record: false,
     });
   });
 
@@ -54,7 +55,27 @@ describe('parseArgs: successes', () => {
       seedGenerated: false, json: true, trace: 'out.trace', bugs: ['BUG11', 'BUG1'], chaos: 0.25,
       chaosMax: 50_000, chaosWindows: ['ttwu', 'proxy_migrate_task:after_unlock'], quiet: true,
       dump: undefined, traceJson: undefined, countI10: false, artifactDir: 'failures',
+      executor: 'free', depth: 3, preemptions: 1, maxSchedules: 2000, record: false,
     });
+  });
+
+  it('run under each executor, and the flags of one executor refused with another', () => {
+    expect(run('--scenario', 'x', '--executor', 'pct', '--depth', '2')).toMatchObject({ executor: 'pct', depth: 2 });
+    expect(run('--scenario', 'x', '--executor', 'exhaustive', '--preemptions', '2')).toMatchObject({ executor: 'exhaustive', preemptions: 2 });
+    expect(run('--scenario', 'x', '--record')).toMatchObject({ executor: 'free', record: true });
+    expect(fails(['run', '--scenario', 'x', '--executor', 'random', '--record'])).toBe('--record applies to --executor free, not to --executor random');
+    expect(fails(['run', '--scenario', 'x', '--depth', '2'])).toBe('--depth applies to --executor pct, not to --executor free');
+    expect(fails(['run', '--scenario', 'x', '--executor', 'pct', '--preemptions', '1'])).toBe('--preemptions applies to --executor exhaustive, not to --executor pct');
+    expect(fails(['run', '--scenario', 'x', '--executor', 'pct', '--chaos', '0.1'])).toMatch(/^--chaos applies to --executor free/);
+    expect(fails(['run', '--scenario', 'x', '--executor', 'chess'])).toMatch(/^--executor: unknown executor "chess" \(allowed: free, random, pct, exhaustive\)/);
+  });
+
+  it('replay and shrink take one artifact', () => {
+    expect(parseArgs(['replay', 'a.json', '--times', '5'])).toEqual({ command: 'replay', options: { artifact: 'a.json', times: 5, last: 24, json: false } });
+    expect(parseArgs(['shrink', 'a.json', '--budget', '10s'])).toEqual({ command: 'shrink', options: { artifact: 'a.json', budget: 10e9, out: undefined, json: false } });
+    expect(fails(['replay'])).toMatch(/^"replay" needs one failure artifact/);
+    expect(fails(['shrink', 'a.json', 'b.json'])).toMatch(/^unexpected argument "b.json" for "shrink"/);
+    expect(fails(['shrink', 'a.json', '--budget', '10ms'])).toMatch(/^--budget: /);
   });
 
   it('seed bounds and the generated seed', () => {
@@ -96,11 +117,11 @@ describe('parseArgs: successes', () => {
 
 describe('parseArgs: failures (one line: what was wrong, what is allowed)', () => {
   it('commands', () => {
-    expect(fails(['rnu'])).toBe('unknown command "rnu" (commands: run, hunt, stress, compare, merge, list, help); did you mean "run"?');
-    expect(fails(['frobnicate'])).toBe('unknown command "frobnicate" (commands: run, hunt, stress, compare, merge, list, help)');
-    expect(fails(['help', 'lst'])).toBe('unknown command "lst" (commands: run, hunt, stress, compare, merge, list, help); did you mean "list"?');
+    expect(fails(['rnu'])).toBe('unknown command "rnu" (commands: run, replay, shrink, hunt, stress, compare, merge, list, help); did you mean "run"?');
+    expect(fails(['frobnicate'])).toBe('unknown command "frobnicate" (commands: run, replay, shrink, hunt, stress, compare, merge, list, help)');
+    expect(fails(['help', 'lst'])).toBe('unknown command "lst" (commands: run, replay, shrink, hunt, stress, compare, merge, list, help); did you mean "list"?');
     expect(fails(['--scenario', 'x'])).toBe(
-      'missing command before "--scenario" (commands: run, hunt, stress, compare, merge, list, help; e.g. "proxysim run --scenario pi-basic")');
+      'missing command before "--scenario" (commands: run, replay, shrink, hunt, stress, compare, merge, list, help; e.g. "proxysim run --scenario pi-basic")');
   });
 
   it('unknown flags', () => {
@@ -194,7 +215,7 @@ describe('parseArgs: tokens', () => {
     expect(parseArgs(['help', '--', 'list'])).toEqual({ command: 'help', topic: 'list' });
     expect(fails(['list', '--', '--json'])).toBe('unexpected argument "--json" for "list" (it takes only flags: --json, --help)');
     expect(fails(['--'])).toBe(
-      'missing command before "--" (commands: run, hunt, stress, compare, merge, list, help; e.g. "proxysim run --scenario pi-basic")');
+      'missing command before "--" (commands: run, replay, shrink, hunt, stress, compare, merge, list, help; e.g. "proxysim run --scenario pi-basic")');
   });
 
   it('positionals: "-" and negative numbers are arguments, not flags', () => {
