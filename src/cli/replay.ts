@@ -2,34 +2,12 @@
  * `proxysim replay <artifact>`: re-run a failure's recorded order of steps on the controlled
  * executor, check it stops at the same violation at the same step, and draw the last steps.
  */
-import { runMachine } from '../machine/machine.ts';
-import { traceContext, type RunSnapshot } from '../machine/snapshot.ts';
-import { loadArtifact, type LoadedArtifact } from '../report/load-artifact.ts';
-import { replayExecutor } from '../report/recording.ts';
-import { drawInterleaving } from '../report/interleaving.ts';
-import { ftraceLine } from '../trace/ftrace.ts';
-import { EV } from '../trace/events.ts';
+import type { RunSnapshot } from '../machine/snapshot.ts';
+import { loadArtifact } from '../report/load-artifact.ts';
+import { draw, replayOnce, type ReplayRun } from '../report/replay.ts';
 import { EXIT, ResultsError } from '../errors.ts';
 import type { ReplayOptions } from './args.ts';
 import { Progress } from './progress.ts';
-
-export interface ReplayRun {
-  id: string | null;
-  step: number | null;
-  same: boolean;
-  divergence: NonNullable<RunSnapshot['exec']>['divergence'];
-  wallMs: number;
-}
-
-/** One replay of a loaded artifact. */
-export async function replayOnce(l: LoadedArtifact, keepEvents: boolean, onProgress?: (f: number) => void): Promise<RunSnapshot> {
-  const { art, scenario, bugs } = l;
-  return runMachine({
-    scenario, strategy: art.strategy, cpus: art.cpus, durationNs: art.duration_ns, seed: art.seed, bugs,
-    countI10: art.execution.count_i10, samplerMs: art.execution.sampler_ms, keepEvents,
-    executor: replayExecutor(art.execution), onProgress,
-  });
-}
 
 export async function cmdReplay(o: ReplayOptions): Promise<number> {
   const l = loadArtifact(o.artifact);
@@ -70,22 +48,4 @@ export async function cmdReplay(o: ReplayOptions): Promise<number> {
     process.stdout.write(`\nreproduced ${reproduced}/${o.times}\n`);
   }
   return reproduced === o.times ? EXIT.OK : EXIT.CHECK_FAILED;
-}
-
-/** The last steps before the violation, one column per CPU, with the ftrace lines of each step. */
-export function draw(r: RunSnapshot, last: number): string[] {
-  const x = r.exec;
-  if (!x || !x.times) return [];
-  const ctx = traceContext(r);
-  const cur = Array.from({ length: r.nrCpus }, (_, c) => c);
-  const events = r.events.map((e) => {
-    const line = ftraceLine(ctx, e, cur[e.cpu]);
-    if (e.type === EV.SCHED_SWITCH) cur[e.cpu] = e.a;
-    return { ...e, line };
-  });
-  const upTo = r.failure?.step ?? x.order.length - 1;
-  return drawInterleaving({
-    nrCpus: r.nrCpus, order: x.order, times: x.times, events, upTo, last,
-    violation: r.failure ? `${r.failure.id}: ${r.failure.msg}` : undefined,
-  });
 }
