@@ -31,6 +31,7 @@ import { textTable } from '../src/report/text-table.ts';
 import { Locks } from '../src/sync/spinlock.ts';
 import { EV } from '../src/trace/events.ts';
 import type { Op, Scenario } from '../src/workload/scenario.ts';
+import type { ExecutorSpec } from '../src/exec/area.ts';
 import { PHASE, type SpinBenchData, type SpinBenchResult } from './bench/spin-protocol.ts';
 
 const MEASURE_MS = envMs('BENCH_MS', 1500);
@@ -155,6 +156,46 @@ async function machineFigure(key: string, label: string, scenario: Scenario, str
   for (const f of fig.findings) progress(`  ${f}`);
   progress(`  ${fmtRate(fig.perSec)}/s over ${(r.elapsedNs / 1e9).toFixed(2)} s` +
     ` (warm-up run ${fmtRate(warmupPerSec)}/s, steady ${fig.steadyPerSec === null ? 'n/a' : fmtRate(fig.steadyPerSec) + '/s'})`);
+  return fig;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5: the executors: the same 2-CPU scenario free, free with --record, and on the controlled executor
+
+interface ExecFigure {
+  key: string;
+  label: string;
+  switches: number;
+  steps: number;
+  wallNs: number;
+  /** simulated switches per second of host wall time (virtual time does not count here) */
+  switchesPerWallSec: number;
+  stepsPerWallSec: number | null;
+  findings: string[];
+}
+
+/** 2 CPUs, 2 yielding tasks pinned on each: both CPUs switch all the time. */
+function execScenario(): Scenario {
+  return {
+    name: 'bench-exec', cpus: 2, mutexes: ['m0'],
+    tasks: Array.from({ length: 4 }, (_, k) => ({
+      name: `e${k}`, policy: 'fair' as const, affinity: [k % 2],
+      program: forever([{ op: 'lock', mutex: 'm0', critical: [{ op: 'run', for: '2us' }] }, { op: 'yield' }]),
+    })),
+  };
+}
+
+async function execFigure(key: string, label: string, executor: ExecutorSpec | undefined, durationMs: number): Promise<ExecFigure> {
+  const base = { scenario: execScenario(), strategy: 'force-return', seed: 1, keepEvents: false };
+  await runMachine({ ...base, durationNs: WARM_MS * 1e6, executor });
+  const r = await runMachine({ ...base, durationNs: durationMs * 1e6, executor });
+  const switches = sumSwitches(r);
+  const steps = r.exec?.steps ?? 0;
+  const fig: ExecFigure = {
+    key, label, switches, steps, wallNs: r.wallNs, switchesPerWallSec: (switches / r.wallNs) * 1e9,
+    stepsPerWallSec: r.exec ? (steps / r.wallNs) * 1e9 : null, findings: describeFindings(r),
+  };
+  progress(`  ${fmtRate(fig.switchesPerWallSec)} switch/s of wall time${fig.stepsPerWallSec ? `, ${fmtRate(fig.stepsPerWallSec)} steps/s` : ''} over ${(r.wallNs / 1e9).toFixed(2)} s`);
   return fig;
 }
 
@@ -338,7 +379,13 @@ async function main(): Promise<void> {
       });
     }
   }
-  const steps = plan.length + 3;
+  const execPlan: { key: string; label: string; executor: ExecutorSpec | undefined; ms: number }[] = [
+    { key: 'exec_free', label: 'free (the CPUs race)', executor: undefined, ms: MEASURE_MS },
+    { key: 'exec_record', label: 'free --record (serialised, FIFO turns)', executor: { kind: 'free', record: true }, ms: MEASURE_MS },
+    { key: 'exec_random', label: 'controlled, random', executor: { kind: 'random' }, ms: 100 },
+    { key: 'exec_pct', label: 'controlled, pct d=3', executor: { kind: 'pct', depth: 3 }, ms: 100 },
+  ];
+  const steps = plan.length + 3 + execPlan.length;
   let step = 0;
   const figs: MachineFigure[] = [];
   for (const p of plan) {
@@ -346,6 +393,12 @@ async function main(): Promise<void> {
     figs.push(await machineFigure(p.key, p.label, p.scen, p.strategy, p.counter));
   }
   const fig = (key: string): MachineFigure => figs.find((f) => f.key === key)!;
+  const execFigs: ExecFigure[] = [];
+  for (const p of execPlan) {
+    progress(`${++step}/${steps} executor: ${p.label} (2 CPUs, 4 tasks lock/yield, force-return)`);
+    execFigs.push(await execFigure(p.key, p.label, p.executor, p.ms));
+  }
+  const efig = (key: string): ExecFigure => execFigs.find((f) => f.key === key)!;
 
   progress(`${++step}/${steps} raw spinlock, uncontended, main thread`);
   const spinU = spinUncontended();
@@ -388,13 +441,20 @@ async function main(): Promise<void> {
   out.push('  Mutex runs also switched: ' + figs.filter((f) => f.counter === 'acquisitions')
     .map((f) => `${f.key.replace('mutex_', '')} ${f.switches}`).join(', ') + ' times.');
   out.push('');
+  out.push('executors (2 CPUs, 4 tasks taking a mutex and yielding; rates per second of host WALL time)');
+  out.push(textTable(['executor', 'switches', 'steps', 'wall s', 'switch/s', 'steps/s', 'vs free'],
+    execFigs.map((f) => [f.label, String(f.switches), f.steps ? String(f.steps) : '-', (f.wallNs / 1e9).toFixed(2),
+      fmtRate(f.switchesPerWallSec), f.stepsPerWallSec === null ? '-' : fmtRate(f.stepsPerWallSec),
+      fmtRatio(ratio(efig('exec_free').switchesPerWallSec, f.switchesPerWallSec))])));
+  out.push('  vs free = how many times slower than the free run, per simulated switch (the cost of --record and of control).');
+  out.push('');
   out.push('ratios');
   out.push(`  simulated switch / host kernel switch  ${fmtRatio(ratioSimHost)}   (${fmtNs(simSwitchNs)} vs ${host.available ? fmtNs(host.switchNs) : host.note})`);
   out.push(`  model mutex pair / raw spinlock pair   uncontended ${fmtRatio(ratioMutexSpinU)} (${fmtNs(per(fig('mutex_uncontended_none').perSec))} vs ${fmtNs(per(spinU.perSec))}),` +
     ` contended ${fmtRatio(ratioMutexSpinC)} (${fmtNs(per(fig('mutex_contended_none').perSec))} vs ${fmtNs(per(spinC.perSec))})`);
   out.push(`  contended spinlock shares ${spinC.shares!.map((s) => (s * 100).toFixed(1) + '%').join(' / ')}, lost updates ${spinC.lostUpdates}`);
   if (!host.available) out.push(`  ${host.note}`);
-  const allFindings = figs.flatMap((f) => f.findings.map((x) => `${f.key}: ${x}`));
+  const allFindings = [...figs, ...execFigs].flatMap((f) => f.findings.map((x) => `${f.key}: ${x}`));
   if (allFindings.length) {
     out.push('');
     out.push(`FINDINGS during the bench runs (figures of those runs are suspect):`);
@@ -429,6 +489,9 @@ async function main(): Promise<void> {
     ratio_sim_switch_vs_host_switch: round(ratioSimHost, 2),
     ratio_mutex_vs_spin_uncontended: round(ratioMutexSpinU, 2),
     ratio_mutex_vs_spin_contended: round(ratioMutexSpinC, 2),
+    ...Object.fromEntries(execFigs.flatMap((f) => [[`${f.key}_switches_per_wall_s`, round(f.switchesPerWallSec)], [`${f.key}_steps_per_wall_s`, round(f.stepsPerWallSec)]])),
+    ratio_record_cost: round(ratio(efig('exec_free').switchesPerWallSec, efig('exec_record').switchesPerWallSec), 2),
+    ratio_random_cost: round(ratio(efig('exec_free').switchesPerWallSec, efig('exec_random').switchesPerWallSec), 2),
     findings: allFindings.length,
     wall_s: round((Date.now() - wall0) / 1000, 1),
   });

@@ -230,9 +230,10 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
   function finish(): RunSnapshot {
     drain(true);
     const elapsedNs = stoppedAt || (a.t0 ? a.now() : 0);
+    const wallNs = a.t0 ? Number(process.hrtime.bigint()) - a.t0 : 0;
     return takeSnapshot({
       arena: a, names, scenario: o.scenario, strategy: o.strategy, proxy: design.proxy, seed: o.seed, bugs: [...(o.bugs ?? [])],
-      durationNs: o.durationNs, elapsedNs, interrupted,
+      durationNs: o.durationNs, elapsedNs, wallNs, interrupted,
       // a late event can straddle two batches: sort once more
       events: o.keepEvents ? mergeByTime(events) : tail.events(), eventsSeen, eventsLost: reader.lost, findings, samples, i10,
       waits: waits.finish(elapsedNs),

@@ -33,6 +33,8 @@ export interface RunSnapshot {
   durationNs: number;
   /** arena ns from the start to the stop (or to the end of start-up when it failed) */
   elapsedNs: number;
+  /** host wall time from the start to the end (differs from elapsedNs when time is virtual) */
+  wallNs: number;
   interrupted: boolean;
   /** task names by id (the first nrCpus are the idle tasks swapper/<cpu>) */
   names: string[];
