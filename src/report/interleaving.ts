@@ -13,7 +13,7 @@ import { windowAccess } from '../sync/windows.ts';
 import type { TraceEvent } from '../trace/ring.ts';
 
 /** windows that, without an event, only show an idle or looping CPU */
-const QUIET = new Set(['idle', 'cpu_loop', 'relax', 'spin', 'sched_tick:rq_lock']);
+const QUIET = new Set(['idle', 'cpu_loop', 'cpu_loop:need_resched', 'relax', 'spin', 'sched_tick:rq_lock']);
 
 export interface DrawInput {
   nrCpus: number;
