@@ -9,16 +9,17 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { runMachine } from '../src/machine/machine.ts';
-import { resolveScenario } from '../src/workload/validate.ts';
-import { parseDuration } from '../src/workload/duration.ts';
-import { directedCases } from '../src/hunt/directed.ts';
-import { bugName, parseBugName } from '../src/proxy/bugs.ts';
-import { buildArtifact, writeArtifact } from '../src/report/artifact.ts';
-import { loadArtifact } from '../src/report/load-artifact.ts';
-import { replayOnce } from '../src/report/replay.ts';
-import { textTable } from '../src/report/text-table.ts';
-import { ensureDir } from '../src/files.ts';
+import { runMachine } from '../machine/machine.ts';
+import { resolveScenario } from '../workload/validate.ts';
+import { parseDuration } from '../workload/duration.ts';
+import { directedCases } from './directed.ts';
+import { shrinkArtifact, writeShrunk } from './shrink.ts';
+import { bugName, parseBugName } from '../proxy/bugs.ts';
+import { buildArtifact, writeArtifact } from '../report/artifact.ts';
+import { loadArtifact } from '../report/load-artifact.ts';
+import { replayOnce } from '../report/replay.ts';
+import { textTable } from '../report/text-table.ts';
+import { ensureDir } from '../files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -72,9 +73,12 @@ for (const c of directedCases()) {
   row.replays = `${same}/${times}`;
   process.stderr.write(` -> replay ${row.replays}\n`);
   if (shrinkNs > 0) {
-    const { shrinkArtifact } = await import('../src/hunt/shrink' + '.ts') as { shrinkArtifact(p: string, o: { budgetNs: number; outDir: string }): Promise<{ summary: string }> };
-    const s = await shrinkArtifact(path, { budgetNs: shrinkNs, outDir: values.out! });
-    row.shrink = s.summary;
+    const s = await shrinkArtifact(l, { budgetMs: shrinkNs / 1e6 });
+    if (s.best && s.after) {
+      const files = writeShrunk(l, s, values.out!);
+      const again = await replayOnce(loadArtifact(files.artifactFile), false);
+      row.shrink = `${s.smallerIn.join(', ') || 'not smaller'}; replay ${again.failure?.id === s.target ? 'fails' : 'DOES NOT fail'}`;
+    } else row.shrink = 'not reproduced on the controlled executor';
   }
 }
 process.stdout.write(textTable(['bug', 'design', 'scenario', 'cpus', 'seed', 'caught', 'at step', 'recorded', 'replay', 'ms/replay', ...(shrinkNs > 0 ? ['shrink'] : [])],
