@@ -218,6 +218,8 @@ export class Baton {
     x.setCpu(next, XC.steps, x.getCpu(next, XC.steps) + 1);
     x.setCpu(next, XC.last_grant, step);
     i[X.last] = next;
+    // (the holder's own id too: exit() hands over only what it holds)
+    Atomics.store(i, X.baton, next);
     x.f64[XD.vnow] += x.f64[XD.step_ns];
     return next;
   }
