@@ -2,6 +2,7 @@
 import { resolveScenario } from '../workload/validate.ts';
 import { parseDuration, formatDuration } from '../workload/duration.ts';
 import { runMachine, type MachineOptions } from '../machine/machine.ts';
+import { explore } from '../machine/explore.ts';
 import { traceContext, type RunSnapshot } from '../machine/snapshot.ts';
 import { summarize, renderSummary } from '../report/summary.ts';
 import { buildArtifact, renderArtifact, writeArtifact } from '../report/artifact.ts';
@@ -118,7 +119,7 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
       if (!o.json) process.stderr.write(renderArtifact(art, path) + '\n');
     }
   }
-  if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify(exploration ? { ...s, exhaustive: exploration } : s, null, 2) + '\n');
   else process.stdout.write(renderSummary(s) + '\n');
   if (traceWritten && !o.json) process.stderr.write(`trace: ${o.trace} (${r.events.length} events)\n`);
   if (writeErrors.length) {
@@ -128,8 +129,26 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
   return code;
 }
 
-/** --executor exhaustive: every schedule with at most --preemptions preemptions; the first failing one is the run. */
+/** --executor exhaustive: every schedule with at most --preemptions preemptions (src/machine/explore.ts);
+ *  the first failing one is the run reported (its artifact replays it), else the last one run. */
 async function exhaustive(o: RunOptions, machine: MachineOptions, progress: Progress): Promise<RunSnapshot> {
-  void o; void machine; void progress;
-  throw new UsageError('--executor exhaustive: not available yet');
+  let last: RunSnapshot | null = null;
+  const res = await explore(machine, {
+    preemptions: o.preemptions, maxSchedules: o.maxSchedules,
+    onSchedule: (n, snap) => { last = snap; progress.update(Math.min(1, n / o.maxSchedules)); },
+  });
+  progress.done();
+  const per = res.perPreemptions.map((n, k) => `${n} with ${k}`).join(', ');
+  const line = `exhaustive: ${res.explored} schedules with at most ${o.preemptions} preemption${o.preemptions === 1 ? '' : 's'} (${per}) in ${(res.wallMs / 1000).toFixed(1)} s: `
+    + (res.failing ? `schedule #${res.failing.index} fails (${res.failing.preemptions} preemptions, ${res.failing.schedule.length} steps chosen)`
+      : res.exhausted ? 'exhausted, none fails' : `not exhausted (${res.stop}; ${res.pending} schedules left)`);
+  if (!o.json) process.stderr.write(line + '\n');
+  exploration = { explored: res.explored, exhausted: res.exhausted, stop: res.stop, per_preemptions: res.perPreemptions,
+    failing_schedule: res.failing?.index ?? null, failing_preemptions: res.failing?.preemptions ?? null, wall_ms: res.wallMs };
+  const r = res.failing?.snapshot ?? last;
+  if (!r) throw new UsageError('--executor exhaustive: no schedule was run');
+  return r;
 }
+
+/** what the exhaustive search did (for --json) */
+let exploration: Record<string, unknown> | null = null;
