@@ -12,6 +12,7 @@ import { handoffStorm } from './handoff-storm.ts';
 import { piBasic } from './pi-basic.ts';
 import { seedSignal, seedSignalS2, seedSignalS3, seedSignalS4 } from './seed-signal.ts';
 import { sleepingOwners } from './sleeping-owners.ts';
+import { tinyHandoff } from './tiny-handoff.ts';
 import { wakeCurrent } from './wake-current.ts';
 import { wakeqRace } from './wakeq-race.ts';
 
@@ -31,6 +32,7 @@ export const BUILTINS: BuiltinInfo[] = [
   wakeCurrent,
   affinityLocal,
   wakeqRace,
+  tinyHandoff,
   fuzz,
 ];
 
