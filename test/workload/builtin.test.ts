@@ -12,7 +12,7 @@ describe('built-in scenarios', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(BUILTINS.map((b) => b.name)).toEqual([
       'pi-basic', 'seed-signal', 'seed-signal-s2', 'seed-signal-s3', 'seed-signal-s4', 'chain-3cpu', 'affinity-donors',
-      'football', 'handoff-storm', 'sleeping-owners', 'wake-current', 'affinity-local', 'wakeq-race', 'fuzz',
+      'football', 'handoff-storm', 'sleeping-owners', 'wake-current', 'affinity-local', 'wakeq-race', 'tiny-handoff', 'fuzz',
     ]);
     for (const b of BUILTINS) {
       expect(b.summary).toMatch(/^\S.*\S$/);
