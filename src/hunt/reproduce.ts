@@ -68,6 +68,11 @@ for (const c of directedCases()) {
   for (let k = 0; k < times; k++) {
     const r = await replayOnce(l, false);
     if (r.failure?.id === row.id && r.failure?.step === row.step) same++;
+    else {
+      const d = r.exec?.divergence;
+      process.stderr.write(`\n  replay ${k + 1}: ${r.failure ? `${r.failure.kind} ${r.failure.id} at step ${r.failure.step ?? '?'}: ${r.failure.msg.slice(0, 160)}` : 'no violation'}`
+        + `${d ? `; left the record at step ${d.step} (CPU${d.cpu} at ${d.got}, recorded ${d.want})` : ''}; ${r.exec?.steps ?? 0} steps\n`);
+    }
   }
   row.replay_ms = Math.round((Date.now() - t) / times);
   row.replays = `${same}/${times}`;
