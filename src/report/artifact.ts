@@ -128,7 +128,7 @@ export function artifactFileName(art: Artifact, now = new Date()): string {
 /** Write the artifact in `dir` (created if need be); returns its path. A WriteError if it cannot be written. */
 export function writeArtifact(art: Artifact, dir: string): string {
   const path = join(dir, artifactFileName(art));
-  if (art.execution.record) art.replay_command = `npm start -- replay ${/^[\w./:-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
+  if (art.execution?.record) art.replay_command = `npm start -- replay ${/^[\w./:-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
   writeFileAtomic(path, JSON.stringify(art, null, 1) + '\n', 'failure artifact');
   return path;
 }
@@ -143,6 +143,6 @@ export function renderArtifact(art: Artifact, path: string, lines = 40): string 
   out.push(`failure artifact: ${path}`);
   out.push(`re-run: ${art.command}`);
   if (art.replay_command) out.push(`replay: ${art.replay_command}   (the recorded interleaving, step by step)`);
-  else if (art.execution.executor === 'free') out.push('replay: not recorded (run again with --record, or on a controlled executor: --executor random|pct)');
+  else if (art.execution?.executor === 'free') out.push('replay: not recorded (run again with --record, or on a controlled executor: --executor random|pct)');
   return out.join('\n');
 }
