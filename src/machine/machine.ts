@@ -213,7 +213,9 @@ export async function runMachine(o: MachineOptions): Promise<RunSnapshot> {
       // interrupted, or the host found a violation: every CPU unwinds from its wait
       if (a.hdrAtomic('abort') === 0) Atomics.store(a.i32, a.hdrIndex('abort'), 255);
       b.wakeAll();
-      if (!(await cpus.finished(STOP_TIMEOUT_MS))) cpus.abort(255);
+      // every CPU only unwinds from its wait: give a loaded host time (a report still in flight
+      // would be lost with a terminated worker)
+      if (!(await cpus.finished(10 * STOP_TIMEOUT_MS))) cpus.abort(255);
     }
     await cpus.terminate();
   }
