@@ -218,9 +218,10 @@ export class Baton {
     x.setCpu(next, XC.steps, x.getCpu(next, XC.steps) + 1);
     x.setCpu(next, XC.last_grant, step);
     i[X.last] = next;
-    // (the holder's own id too: exit() hands over only what it holds)
-    Atomics.store(i, X.baton, next);
     x.f64[XD.vnow] += x.f64[XD.step_ns];
+    // Last of all: from this store on, `next` may run (a waiter also wakes on its timeout and looks).
+    // (The holder's own id too: exit() hands over only what it holds.)
+    Atomics.store(i, X.baton, next);
     return next;
   }
 
