@@ -67,13 +67,15 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
   abortSignal: AbortSignal, signal: () => NodeJS.Signals | null): Promise<number> {
   const progress = new Progress(!o.quiet && !o.json, `${scenario.name}/${o.strategy}`);
   let r: RunSnapshot;
+  /** what the exhaustive search did (for --json) */
+  let exploration: Record<string, unknown> | null = null;
   const machine: MachineOptions = {
     scenario, strategy: o.strategy, cpus, durationNs, seed: o.seed, bugs,
     chaos: o.chaos > 0 ? { p: o.chaos, maxNs: o.chaosMax, windows: o.chaosWindows.length ? o.chaosWindows : null } : null,
     keepEvents: Boolean(o.trace || o.traceJson), abortSignal, onProgress: (f) => progress.update(f), countI10: o.countI10,
   };
   try {
-    if (o.executor === 'exhaustive') r = await exhaustive(o, machine, progress);
+    if (o.executor === 'exhaustive') ({ r, exploration } = await exhaustive(o, machine, progress));
     else {
       const kind = o.executor;
       r = await runMachine({ ...machine, executor: kind === 'free' ? { kind, record: o.record } : { kind, depth: o.depth } });
@@ -131,7 +133,7 @@ async function runAndReport(o: RunOptions, scenario: Scenario, durationNs: numbe
 
 /** --executor exhaustive: every schedule with at most --preemptions preemptions (src/machine/explore.ts);
  *  the first failing one is the run reported (its artifact replays it), else the last one run. */
-async function exhaustive(o: RunOptions, machine: MachineOptions, progress: Progress): Promise<RunSnapshot> {
+async function exhaustive(o: RunOptions, machine: MachineOptions, progress: Progress): Promise<{ r: RunSnapshot; exploration: Record<string, unknown> }> {
   let last: RunSnapshot | null = null;
   const res = await explore(machine, {
     preemptions: o.preemptions, maxSchedules: o.maxSchedules,
@@ -143,12 +145,9 @@ async function exhaustive(o: RunOptions, machine: MachineOptions, progress: Prog
     + (res.failing ? `schedule #${res.failing.index} fails (${res.failing.preemptions} preemptions, ${res.failing.schedule.length} steps chosen)`
       : res.exhausted ? 'exhausted, none fails' : `not exhausted (${res.stop}; ${res.pending} schedules left)`);
   if (!o.json) process.stderr.write(line + '\n');
-  exploration = { explored: res.explored, exhausted: res.exhausted, stop: res.stop, per_preemptions: res.perPreemptions,
+  const exploration = { explored: res.explored, exhausted: res.exhausted, stop: res.stop, per_preemptions: res.perPreemptions,
     failing_schedule: res.failing?.index ?? null, failing_preemptions: res.failing?.preemptions ?? null, wall_ms: res.wallMs };
   const r = res.failing?.snapshot ?? last;
   if (!r) throw new UsageError('--executor exhaustive: no schedule was run');
-  return r;
+  return { r, exploration };
 }
-
-/** what the exhaustive search did (for --json) */
-let exploration: Record<string, unknown> | null = null;

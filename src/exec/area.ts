@@ -84,8 +84,8 @@ export const ST = { RUNNING: 0, AT_STEP: 1, SPIN: 2, IDLE: 3, RELAX: 4, DONE: 5,
 export const X = {
   baton: 0, step: 1, arrived: 2, strategy: 3, rng: 4, sampling: 5, resume: 6,
   diverged_at: 7, div_cpu: 8, div_want: 9, div_got: 10, nr_cpus: 11, last: 12, preemptions: 13,
-  pct_depth: 14, pct_next: 15, sched_len: 16, rec_len: 17, rec_cap: 18, sched_cap: 19, clock_cap: 20,
-  stopped: 21, full: 22, nr_tasks: 23, divergences: 24, host_wake: 25, clock_replay: 26, samples: 27, ticket_next: 28, ticket_serving: 29,
+  pct_depth: 14, pct_next: 15, sched_len: 16, rec_cap: 17, sched_cap: 18, clock_cap: 19,
+  full: 20, nr_tasks: 21, divergences: 22, clock_replay: 23, samples: 24, ticket_next: 25, ticket_serving: 26,
 } as const;
 const HEADER_I32 = 32;
 /** per-CPU i32 words */
@@ -246,6 +246,12 @@ export class ExecArea {
     });
   }
   get steps(): number { return this.i32[X.step]; }
+  /** a replay of a free run's record: its clock reads are replayed too */
+  get replaysClocks(): boolean { return this.i32[X.clock_replay] === 1; }
+  /** where CPU `cpu` stands: the global index of its last step, and how many steps it took */
+  where(cpu: number): { step: number; cpuStep: number } {
+    return { step: this.getCpu(cpu, XC.last_grant), cpuStep: this.getCpu(cpu, XC.steps) };
+  }
   get vnow(): number { return this.f64[XD.vnow]; }
   get preemptions(): number { return this.i32[X.preemptions]; }
   /** The first step where a replay left the record, or null. */

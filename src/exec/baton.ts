@@ -49,7 +49,7 @@ export class Baton {
     this.stopIdx = a.hdrIndex('stop');
     this.abortIdx = a.hdrIndex('abort');
     this.exitedIdx = a.hdrIndex('exited_tasks');
-    this.recordDriven = x.i32[X.clock_replay] === 1 && x.i32[X.strategy] === STRATEGY.REPLAY;
+    this.recordDriven = x.replaysClocks && x.i32[X.strategy] === STRATEGY.REPLAY;
   }
 
   /** A CPU arrives at a step point: say where, let the strategy choose, wait for the turn. */
@@ -176,7 +176,6 @@ export class Baton {
     if (!stopping && (x.f64[XD.vnow] >= x.f64[XD.duration] || Atomics.load(this.a.i32, this.exitedIdx) >= i[X.nr_tasks] ||
         (strategy === STRATEGY.REPLAY && step >= i[X.sched_len]))) {
       Atomics.store(this.a.i32, this.stopIdx, 1);
-      i[X.stopped] = 1;
       stopping = true;
     }
     if (!stopping && !i[X.sampling]) {

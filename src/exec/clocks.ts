@@ -5,7 +5,7 @@
  *   ReplayClock     a replay of such a record: the same values, in the same order, per CPU
  */
 import type { Arena, Clock } from '../shm/arena.ts';
-import { ExecArea, X, XC, XD } from './area.ts';
+import { ExecArea, XC, XD } from './area.ts';
 
 export class VirtualClock implements Clock {
   constructor(private readonly x: ExecArea) {}
@@ -47,5 +47,3 @@ export class ReplayClock implements Clock {
     return this.last;
   }
 }
-
-export const isClockReplay = (x: ExecArea): boolean => x.i32[X.clock_replay] === 1;

@@ -7,7 +7,7 @@ import type { Arena } from '../shm/arena.ts';
 import { setExecHooks, setGateHook, type ExecHooks } from '../sync/gate.ts';
 import { Baton } from './baton.ts';
 import { ExecArea, ST, W_CPU_LOOP, W_IDLE, W_RELAX, W_SPIN, X, windowId } from './area.ts';
-import { ReplayClock, VirtualClock, isClockReplay } from './clocks.ts';
+import { ReplayClock, VirtualClock } from './clocks.ts';
 import type { LoopExec } from './cpu-loop.ts';
 
 export class ControlledCpu implements ExecHooks, LoopExec {
@@ -16,7 +16,7 @@ export class ControlledCpu implements ExecHooks, LoopExec {
 
   constructor(readonly x: ExecArea, a: Arena, cpu: number) {
     this.baton = new Baton(x, a, cpu);
-    this.replayClock = isClockReplay(x);
+    this.replayClock = x.replaysClocks;
     a.clock = this.replayClock ? new ReplayClock(x, cpu) : new VirtualClock(x);
   }
 
@@ -42,9 +42,5 @@ export class ControlledCpu implements ExecHooks, LoopExec {
   userRun(ns: number): void { if (!this.replayClock) this.baton.advance(ns); }
   exit(): void { this.baton.exit(); }
   /** (global step of this CPU's last step, steps this CPU took) */
-  where(): { step: number; cpuStep: number } { return whereOf(this.x, this.baton.self); }
-}
-
-export function whereOf(x: ExecArea, cpu: number): { step: number; cpuStep: number } {
-  return { step: x.getCpu(cpu, 6 /* XC.last_grant */), cpuStep: x.getCpu(cpu, 5 /* XC.steps */) };
+  where(): { step: number; cpuStep: number } { return this.x.where(this.baton.self); }
 }

@@ -55,9 +55,7 @@ export class FreeRecorder implements ExecHooks, LoopExec {
   /** the host parked every CPU and samples: its step */
   hostSample(): number { return this.record(W_HOST); }
 
-  where(): { step: number; cpuStep: number } {
-    return { step: this.x.getCpu(this.cpu, XC.last_grant), cpuStep: this.steps };
-  }
+  where(): { step: number; cpuStep: number } { return this.x.where(this.cpu); }
 
   private step(wid: number, window: string | null): void {
     this.release();
